@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spinlocal/spinlocal/emulator"
+	"github.com/spinlocal/spinlocal/fakeapi/client"
+)
+
+// ensureDaemon starts `spinlocal serve` in the background when nothing answers at base.
+// Its log goes to daemon.log in the state dir.
+func ensureDaemon(ctx context.Context, base, stateDir string) error {
+	if client.Healthy(ctx, base) {
+		return nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("--url %q is not an http://HOST:PORT address", base)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the spinlocal binary: %w", err)
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return fmt.Errorf("create state dir: %w", err)
+	}
+	logPath := filepath.Join(stateDir, "daemon.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open daemon log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(self, "serve", "--listen", u.Host, "--state-dir", stateDir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(30 * time.Second)
+	for !client.Healthy(ctx, base) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the daemon exited at start (%v); its log is %s", err, logPath)
+		case <-deadline:
+			return fmt.Errorf("the daemon did not answer at %s within 30s; its log is %s",
+				base, logPath)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	fmt.Fprintf(os.Stderr, "Started spinlocal daemon at %s (log: %s)\n", base, logPath)
+	return nil
+}
+
+// clientKey is the key spinlocal's own commands use, kept in the state dir.
+type clientKey struct {
+	AccessKey string `json:"accessKey"`
+	SecretKey string `json:"secretKey"`
+}
+
+// connect returns a client with a working key for the daemon at base, minting one (with
+// the admin token in stateDir) when there is none or the old one is refused.
+func connect(ctx context.Context, base, stateDir, env string) (*client.Client, error) {
+	path := filepath.Join(stateDir, "client-key.json")
+	var k clientKey
+	if raw, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(raw, &k)
+	}
+	if k.AccessKey != "" {
+		cl := client.New(base, k.AccessKey, k.SecretKey)
+		err := cl.UseEnvironment(ctx, env)
+		var apiErr *client.Error
+		if err == nil || !errors.As(err, &apiErr) || apiErr.Status != 401 {
+			return cl, err
+		}
+	}
+	tok, err := os.ReadFile(emulator.AdminTokenPath(stateDir))
+	if err != nil {
+		return nil, fmt.Errorf("no key for the daemon at %s and no admin token to make "+
+			"one (%w); pass the daemon's --state-dir", base, err)
+	}
+	k.AccessKey, k.SecretKey, err = client.MintKey(ctx, base, string(tok), loginName())
+	if err != nil {
+		return nil, err
+	}
+	raw, _ := json.Marshal(k)
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		return nil, fmt.Errorf("save client key: %w", err)
+	}
+	cl := client.New(base, k.AccessKey, k.SecretKey)
+	return cl, cl.UseEnvironment(ctx, env)
+}

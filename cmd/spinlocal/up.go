@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/spinlocal/spinlocal/emulator/compose"
+	"github.com/spinlocal/spinlocal/fakeapi/client"
+)
+
+func composeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "file", Aliases: []string{"f"},
+			EnvVars: []string{"SPINLOCAL_FILE"}, Usage: "compose file (repeatable); " +
+				"default docker-compose.yml"},
+		&cli.StringFlag{Name: "rancher-file", EnvVars: []string{"SPINLOCAL_RANCHER_FILE"},
+			Usage: "rancher-compose.yml (default: beside the first compose file)"},
+		&cli.StringSliceFlag{Name: "env-file", EnvVars: []string{"SPINLOCAL_ENV_FILE"},
+			Usage: "file of variables for ${VAR} interpolation (repeatable)"},
+		&cli.StringFlag{Name: "stack", Aliases: []string{"s"},
+			EnvVars: []string{"SPINLOCAL_STACK"},
+			Usage:   "stack name (default: the compose file's directory name)"},
+	}
+}
+
+func upCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "up",
+		Usage: "deploy a compose project, print its endpoints and follow its logs",
+		Flags: append(composeFlags(),
+			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"},
+				EnvVars: []string{"SPINLOCAL_DETACH"}, Usage: "return once the stack is up"},
+			&cli.DurationFlag{Name: "timeout", EnvVars: []string{"SPINLOCAL_TIMEOUT"},
+				Value: 5 * time.Minute, Usage: "how long to wait for the services"},
+			environmentFlag(), urlFlag(), stateDirFlag()),
+		Action: runUp,
+	}
+}
+
+func loadProject(c *cli.Context) (*compose.Project, error) {
+	return compose.Load(c.Context, compose.Options{Files: c.StringSlice("file"),
+		RancherFile: c.String("rancher-file"), EnvFiles: c.StringSlice("env-file"),
+		ProjectName: c.String("stack")})
+}
+
+func runUp(c *cli.Context) error {
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	project, err := loadProject(c)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimRight(c.String("url"), "/")
+	if err := ensureDaemon(ctx, base, c.String("state-dir")); err != nil {
+		return err
+	}
+	cl, err := connect(ctx, base, c.String("state-dir"), c.String("environment"))
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, c.Duration("timeout"))
+	defer cancel()
+	out := c.App.Writer
+	d, err := cl.Deploy(wctx, project, out)
+	if err != nil {
+		return fmt.Errorf("deploy stack %s: %w", project.Name, err)
+	}
+	printEndpoints(out, d)
+	if c.Bool("detach") {
+		return nil
+	}
+	fmt.Fprintln(out, "Following logs; Ctrl-C stops following and leaves the stack running.")
+	followLogs(ctx, cl, d, out, c.App.ErrWriter)
+	return nil
+}
+
+// printEndpoints lists each published port of the stack.
+func printEndpoints(out io.Writer, d *client.Deployment) {
+	for _, svc := range d.Services {
+		eps, _ := svc["publicEndpoints"].([]any)
+		seen := map[string]bool{}
+		for _, e := range eps {
+			m, _ := e.(map[string]any)
+			addr := fmt.Sprintf("%v:%v", m["ipAddress"], m["port"])
+			if seen[addr] {
+				continue
+			}
+			seen[addr] = true
+			fmt.Fprintf(out, "%s/%s: http://%s/\n", d.Stack.Str("name"), svc.Str("name"), addr)
+		}
+	}
+}
+
+// followLogs prints every container's output as `name | line` until ctx ends.
+func followLogs(ctx context.Context, cl *client.Client, d *client.Deployment, out,
+	errOut io.Writer) {
+	var containers []client.Resource
+	width := 0
+	for _, svc := range d.Services {
+		if svc.Str("type") != "service" {
+			continue
+		}
+		items, err := cl.List(ctx, "services/"+svc.Str("id")+"/instances", nil)
+		if err != nil {
+			fmt.Fprintf(errOut, "Failed to list containers of %s: %v\n", svc.Str("name"), err)
+			continue
+		}
+		for _, it := range items {
+			containers = append(containers, it)
+			width = max(width, len(it.Str("name")))
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, ct := range containers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("%-*s", width, ct.Str("name"))
+			err := cl.StreamLogs(ctx, ct, nil, func(l client.LogLine) {
+				mu.Lock()
+				defer mu.Unlock()
+				w := out
+				if l.Stderr {
+					w = errOut
+				}
+				fmt.Fprintf(w, "%s | %s\n", name, l.Text)
+			})
+			if err != nil && !errors.Is(err, context.Canceled) {
+				fmt.Fprintf(errOut, "Failed to read log of %s: %v\n", ct.Str("name"), err)
+			}
+		}()
+	}
+	<-ctx.Done()
+	wg.Wait()
+}

@@ -1,0 +1,100 @@
+package emulator
+
+// Resource kinds, as they appear in "type".
+const (
+	KindProject   = "project"
+	KindStack     = "stack"
+	KindService   = "service"
+	KindContainer = "container"
+	KindHost      = "host"
+)
+
+// serviceActions lists, per service state, the actions Cattle advertises (cattle-api 8.1).
+var serviceActions = map[string][]string{
+	"inactive": {"activate", "remove", "setservicelinks", "update", "upgrade"},
+	"active": {"deactivate", "remove", "restart", "setservicelinks", "update",
+		"upgrade"},
+	"error":            {"activate", "deactivate", "remove", "setservicelinks", "update"},
+	"upgraded":         {"finishupgrade", "remove", "rollback", "setservicelinks"},
+	"upgrading":        {"cancelupgrade", "remove", "rollback"},
+	"canceled-upgrade": {"remove", "rollback"},
+	"registering":      {"remove"},
+	"activating":       {"deactivate", "remove", "update"},
+	"updating-active":  {"deactivate", "remove", "update"},
+	"restarting":       {"deactivate", "remove"},
+	"deactivating":     {"remove"},
+	"removed":          {},
+}
+
+// containerActions lists, per container state, the advertised actions.
+var containerActions = map[string][]string{
+	"running":  {"logs", "remove", "restart", "stop"},
+	"stopped":  {"logs", "remove", "start"},
+	"stopping": {"logs"},
+	"error":    {"remove"},
+	"creating": {"remove", "stop"},
+	"starting": {"logs", "stop"},
+}
+
+// stackActions lists, per stack state, the advertised actions.
+var stackActions = map[string][]string{
+	"active":     {"activateservices", "deactivateservices", "exportconfig", "remove", "update"},
+	"activating": {"remove"},
+	"error":      {"remove"},
+}
+
+// hostActions lists, per host state, the advertised actions.
+var hostActions = map[string][]string{
+	"active":   {"deactivate"},
+	"inactive": {"activate"},
+}
+
+// Actions returns the action names available to a resource of kind in state. Service kinds
+// (loadBalancerService, dnsService, externalService) share the service table.
+func Actions(kind, state string) []string {
+	switch kind {
+	case KindStack:
+		return stackActions[state]
+	case KindContainer:
+		return containerActions[state]
+	case KindHost:
+		return hostActions[state]
+	default:
+		if isServiceKind(kind) {
+			return serviceActions[state]
+		}
+		return nil
+	}
+}
+
+// allows reports whether action is advertised for kind in state.
+func allows(kind, state, action string) bool {
+	for _, a := range Actions(kind, state) {
+		if a == action {
+			return true
+		}
+	}
+	return false
+}
+
+// isServiceKind reports whether t is one of the service types.
+func isServiceKind(t string) bool {
+	switch t {
+	case "service", "loadBalancerService", "dnsService", "externalService":
+		return true
+	}
+	return false
+}
+
+// transitioningFor returns the transitioning flag that goes with a state.
+func transitioningFor(state string) string {
+	switch state {
+	case "registering", "activating", "deactivating", "removing", "restarting", "creating",
+		"starting", "stopping", "requested", "updating-active", "updating-inactive",
+		"upgrading", "finishing-upgrade", "rolling-back", "canceling-upgrade":
+		return "yes"
+	case "error":
+		return "error"
+	}
+	return "no"
+}

@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Spec describes one container to create.
+type Spec struct {
+	// Name is the wanted container name; the engine adds a suffix when it is taken.
+	Name string
+	// Network is the user-defined network to join when the launch config asks for the
+	// managed network.
+	Network string
+	// Aliases are extra DNS names for the container on Network.
+	Aliases []string
+	// DNSSearch is prepended to the launch config's own search domains.
+	DNSSearch []string
+	// Labels are added over the launch config's labels.
+	Labels map[string]string
+	// LaunchConfig is the Cattle launch config (camelCase keys, as the API stores it).
+	LaunchConfig map[string]any
+	// BindHost is the address published ports bind to when a port names none.
+	BindHost string
+}
+
+// Status is what the engine reports about one container.
+type Status struct {
+	ID        string
+	Name      string
+	Labels    map[string]string
+	Running   bool
+	State     string // Docker's word: created, running, exited, ...
+	ExitCode  int
+	Error     string
+	IPAddress string
+	StartedAt time.Time
+}
+
+// LogOptions selects container output.
+type LogOptions struct {
+	Follow     bool
+	Tail       int // negative: all
+	Timestamps bool
+	Since      string
+}
+
+// Engine runs containers.
+type Engine interface {
+	// EnsureNetwork creates the bridge network name unless it exists.
+	EnsureNetwork(ctx context.Context, name string, labels map[string]string) error
+	// Create makes (but does not start) a container, pulling its image when missing.
+	Create(ctx context.Context, spec Spec) (Status, error)
+	Start(ctx context.Context, id string) error
+	Stop(ctx context.Context, id string, timeout time.Duration) error
+	// Remove deletes a container and its anonymous volumes; a missing one is no error.
+	Remove(ctx context.Context, id string) error
+	Inspect(ctx context.Context, id string) (Status, error)
+	// List returns the containers that carry every label in match.
+	List(ctx context.Context, match map[string]string) ([]Status, error)
+	// Logs streams a container's output as Docker multiplexes it; tty says whether the
+	// stream is raw (a TTY container) rather than multiplexed.
+	Logs(ctx context.Context, id string, opts LogOptions) (rc io.ReadCloser, tty bool, err error)
+	// Watch sends the id of every container carrying the match labels whose state
+	// changes (die, destroy, stop, start), until ctx ends.
+	Watch(ctx context.Context, match map[string]string) <-chan string
+	Close() error
+}
+
+// IsNotFound reports whether err means the container does not exist.
+func IsNotFound(err error) bool { return isNotFound(err) }

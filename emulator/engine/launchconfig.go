@@ -1,0 +1,281 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/go-connections/nat"
+)
+
+// lc reads typed values out of a launch config decoded from JSON.
+type lc map[string]any
+
+func (m lc) str(k string) string {
+	switch v := m[k].(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+func (m lc) num(k string) int64 {
+	switch v := m[k].(type) {
+	case float64:
+		return int64(v)
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	case string:
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func (m lc) boolean(k string) bool {
+	v, _ := m[k].(bool)
+	return v
+}
+
+func (m lc) list(k string) []string {
+	switch v := m[k].(type) {
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	case []string:
+		return v
+	case string:
+		if v == "" {
+			return nil
+		}
+		return []string{v}
+	}
+	return nil
+}
+
+func (m lc) strMap(k string) map[string]string {
+	out := map[string]string{}
+	switch v := m[k].(type) {
+	case map[string]any:
+		for key, val := range v {
+			if val == nil {
+				out[key] = ""
+				continue
+			}
+			out[key] = fmt.Sprint(val)
+		}
+	case map[string]string:
+		for key, val := range v {
+			out[key] = val
+		}
+	}
+	return out
+}
+
+// Image returns the Docker image reference of a launch config (imageUuid without "docker:").
+func Image(launchConfig map[string]any) string {
+	return strings.TrimPrefix(lc(launchConfig).str("imageUuid"), "docker:")
+}
+
+// dockerConfig converts a Cattle launch config into Docker's create structures.
+func dockerConfig(spec Spec) (*container.Config, *container.HostConfig,
+	*network.NetworkingConfig, error) {
+	m := lc(spec.LaunchConfig)
+	image := Image(spec.LaunchConfig)
+	if image == "" {
+		return nil, nil, nil, fmt.Errorf("launch config has no image (imageUuid)")
+	}
+	labels := m.strMap("labels")
+	for k, v := range spec.Labels {
+		labels[k] = v
+	}
+	cfg := &container.Config{
+		Image:      image,
+		Hostname:   m.str("hostname"),
+		Domainname: m.str("domainName"),
+		User:       m.str("user"),
+		WorkingDir: m.str("workingDir"),
+		Tty:        m.boolean("tty"),
+		OpenStdin:  m.boolean("stdinOpen"),
+		Env:        envList(m.strMap("environment")),
+		Cmd:        m.list("command"),
+		Entrypoint: m.list("entryPoint"),
+		Labels:     labels,
+		StopSignal: m.str("stopSignal"),
+	}
+	if t := int(m.num("stopTimeout")); t > 0 {
+		cfg.StopTimeout = &t
+	}
+	exposed, bindings, err := portSpecs(append(m.list("ports"), m.list("expose")...),
+		spec.BindHost)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg.ExposedPorts = exposed
+
+	host := &container.HostConfig{
+		Binds:          m.list("dataVolumes"),
+		PortBindings:   bindings,
+		CapAdd:         m.list("capAdd"),
+		CapDrop:        m.list("capDrop"),
+		DNS:            m.list("dns"),
+		DNSSearch:      append(append([]string{}, spec.DNSSearch...), m.list("dnsSearch")...),
+		DNSOptions:     m.list("dnsOpt"),
+		ExtraHosts:     m.list("extraHosts"),
+		GroupAdd:       m.list("groupAdd"),
+		SecurityOpt:    m.list("securityOpt"),
+		Privileged:     m.boolean("privileged"),
+		ReadonlyRootfs: m.boolean("readOnly"),
+		Tmpfs:          m.strMap("tmpfs"),
+		Sysctls:        m.strMap("sysctls"),
+		ShmSize:        m.num("shmSize"),
+		PidMode:        container.PidMode(m.str("pidMode")),
+		IpcMode:        container.IpcMode(m.str("ipcMode")),
+		UTSMode:        container.UTSMode(m.str("uts")),
+	}
+	host.Memory = m.num("memory")
+	host.MemorySwap = m.num("memorySwap")
+	host.MemoryReservation = m.num("memoryReservation")
+	host.CPUShares = m.num("cpuShares")
+	host.CPUQuota = m.num("cpuQuota")
+	host.CPUPeriod = m.num("cpuPeriod")
+	host.CpusetCpus = m.str("cpuSet")
+	if m.boolean("runInit") {
+		yes := true
+		host.Init = &yes
+	}
+	if lcfg, ok := m["logConfig"].(map[string]any); ok {
+		l := lc(lcfg)
+		host.LogConfig = container.LogConfig{Type: l.str("driver"), Config: l.strMap("config")}
+	}
+	for _, d := range m.list("devices") {
+		host.Devices = append(host.Devices, parseDevice(d))
+	}
+
+	netCfg, err := networkMode(m, spec, host)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cfg, host, netCfg, nil
+}
+
+// networkMode applies the launch config's networkMode; "managed" (or empty) joins the
+// environment's network under the spec's aliases.
+func networkMode(m lc, spec Spec, host *container.HostConfig) (*network.NetworkingConfig,
+	error) {
+	mode := m.str("networkMode")
+	switch {
+	case mode == "" || mode == "managed":
+		if spec.Network == "" {
+			return nil, nil
+		}
+		host.NetworkMode = container.NetworkMode(spec.Network)
+		return &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			spec.Network: {Aliases: spec.Aliases},
+		}}, nil
+	case mode == "host" || mode == "none" || mode == "bridge":
+		host.NetworkMode = container.NetworkMode(mode)
+		return nil, nil
+	case strings.HasPrefix(mode, "container:"):
+		host.NetworkMode = container.NetworkMode(mode)
+		return nil, nil
+	}
+	return nil, fmt.Errorf("networkMode %q is not supported (use managed, host, none, "+
+		"bridge or container:NAME)", mode)
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// portSpecs parses compose-style port strings: "8080", "60000:8080",
+// "127.0.0.1:60000:8080/tcp". Ports without a host IP bind to bindHost.
+func portSpecs(ports []string, bindHost string) (nat.PortSet, nat.PortMap, error) {
+	exposed := nat.PortSet{}
+	bindings := nat.PortMap{}
+	for _, raw := range ports {
+		ip, hostPort, ctrPort, proto, err := splitPort(raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := nat.NewPort(proto, ctrPort)
+		if err != nil {
+			return nil, nil, fmt.Errorf("port %q: %w", raw, err)
+		}
+		exposed[p] = struct{}{}
+		if hostPort == "" {
+			continue
+		}
+		if ip == "" {
+			ip = bindHost
+		}
+		bindings[p] = append(bindings[p], nat.PortBinding{HostIP: ip, HostPort: hostPort})
+	}
+	return exposed, bindings, nil
+}
+
+func splitPort(raw string) (ip, hostPort, ctrPort, proto string, err error) {
+	proto = "tcp"
+	s := raw
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		proto, s = s[i+1:], s[:i]
+	}
+	parts := strings.Split(s, ":")
+	switch len(parts) {
+	case 1:
+		ctrPort = parts[0]
+	case 2:
+		hostPort, ctrPort = parts[0], parts[1]
+	case 3:
+		ip, hostPort, ctrPort = parts[0], parts[1], parts[2]
+	default:
+		return "", "", "", "", fmt.Errorf("port %q: want [[IP:]HOST:]CONTAINER[/PROTO]", raw)
+	}
+	for _, n := range []string{hostPort, ctrPort} {
+		if n == "" {
+			continue
+		}
+		if _, perr := strconv.ParseUint(n, 10, 16); perr != nil {
+			return "", "", "", "", fmt.Errorf("port %q: %q is not a port number", raw, n)
+		}
+	}
+	if ctrPort == "" {
+		return "", "", "", "", fmt.Errorf("port %q: no container port", raw)
+	}
+	return ip, hostPort, ctrPort, proto, nil
+}
+
+func parseDevice(s string) container.DeviceMapping {
+	parts := strings.Split(s, ":")
+	d := container.DeviceMapping{PathOnHost: parts[0], PathInContainer: parts[0],
+		CgroupPermissions: "rwm"}
+	if len(parts) > 1 {
+		d.PathInContainer = parts[1]
+	}
+	if len(parts) > 2 {
+		d.CgroupPermissions = parts[2]
+	}
+	return d
+}
+
+// stopTimeout is the grace period used when none is configured.
+const stopTimeout = 10 * time.Second

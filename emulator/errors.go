@@ -1,0 +1,46 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// APIError is an error the API layer turns into Cattle's error envelope.
+type APIError struct {
+	Status    int
+	Code      string
+	Message   string
+	FieldName string
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = e.FieldName
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, msg)
+}
+
+// ErrNotFound is wrapped by lookups of unknown ids.
+var ErrNotFound = &APIError{Status: http.StatusNotFound, Code: "Not Found", Message: "Not Found"}
+
+func notFound() error { return ErrNotFound }
+
+func actionNotAvailable(action string) error {
+	return &APIError{Status: 422, Code: "ActionNotAvailable", FieldName: "action",
+		Message: fmt.Sprintf("action %s is not available in the current state", action)}
+}
+
+func invalid(code, field, msg string) error {
+	return &APIError{Status: 422, Code: code, FieldName: field, Message: msg}
+}
+
+// AsAPIError extracts an APIError from err, or wraps err as a 500.
+func AsAPIError(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return &APIError{Status: 500, Code: "Internal Server Error", Message: err.Error()}
+}

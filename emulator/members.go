@@ -1,0 +1,243 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spinlocal/spinlocal/emulator/engine"
+	"github.com/spinlocal/spinlocal/emulator/store"
+)
+
+type storeTx = store.Tx
+
+// newMember records a container for one launch config of a unit and returns the task
+// that creates it. Callers hold e.mu.
+func (e *Emulator) newMember(svc *Service, m member) (task, bool) {
+	stack, ok := e.stacks[svc.StackID]
+	if !ok {
+		return task{}, false
+	}
+	lcfg := launchConfigFor(svc, m.name)
+	id, err := e.nextID(prefixContainer)
+	if err != nil {
+		e.log.Error("reconcile: cannot allocate a container id", "err", err)
+		return task{}, false
+	}
+	svc.CreateIndex++
+	name := containerName(stack.Name, svc.Name, m.name, m.index)
+	unit := e.unitUUID(svc.ID, m.index)
+	c := &Container{Meta: Meta{ID: id, Type: KindContainer, Name: name, UUID: newUUID(),
+		AccountID: svc.AccountID, Created: time.Now().UTC()}, StackID: stack.ID,
+		ServiceID: svc.ID, LaunchConfig: m.name, ServiceIndex: m.index,
+		CreateIndex: svc.CreateIndex, UnitUUID: unit, HostID: HostID,
+		ImageUUID: fmt.Sprint(lcfg["imageUuid"]), Spec: lcfg}
+	setState(&c.Meta, "creating", "")
+	c.Labels = e.cattleLabels(stack, svc, c)
+	e.containers[id] = c
+	e.persist(svc)
+	e.persist(c)
+
+	project := e.projects[svc.AccountID]
+	fqService := svc.Name + "." + stack.Name
+	aliases := []string{name, fqService, fqService + ".rancher.internal"}
+	if m.name != "" {
+		fqSide := m.name + "." + fqService
+		aliases = []string{name, fqSide, fqSide + ".rancher.internal"}
+	}
+	spec := engine.Spec{Name: name, Network: e.networkName(project), Aliases: aliases,
+		DNSSearch: []string{strings.ToLower(stack.Name) + ".rancher.internal",
+			strings.ToLower(fqService) + ".rancher.internal"},
+		Labels: c.Labels, LaunchConfig: lcfg, BindHost: e.cfg.BindHost}
+	return task{kind: "create", container: id, spec: spec}, true
+}
+
+// unitUUID returns the deployment unit id shared by the members of one unit.
+func (e *Emulator) unitUUID(serviceID string, index int) string {
+	for _, c := range e.containers {
+		if c.ServiceID == serviceID && c.ServiceIndex == index && c.Removed == nil {
+			return c.UnitUUID
+		}
+	}
+	return newUUID()
+}
+
+// cattleLabels are the labels Cattle put on service containers, plus the daemon's own.
+func (e *Emulator) cattleLabels(stack *Stack, svc *Service, c *Container) map[string]string {
+	stackService := stack.Name + "/" + svc.Name
+	lcLabel := "io.rancher.service.primary.launch.config"
+	if c.LaunchConfig != "" {
+		stackService += "/" + c.LaunchConfig
+		lcLabel = c.LaunchConfig
+	}
+	return map[string]string{
+		engine.LabelDaemon:                   e.daemonID,
+		engine.LabelContainerID:              c.ID,
+		engine.LabelProjectID:                c.AccountID,
+		"io.rancher.stack.name":              stack.Name,
+		"io.rancher.stack_service.name":      stackService,
+		"io.rancher.project.name":            stack.Name,
+		"io.rancher.project_service.name":    stackService,
+		"io.rancher.service.deployment.unit": c.UnitUUID,
+		"io.rancher.service.launch.config":   lcLabel,
+		"io.rancher.container.uuid":          c.UUID,
+		"io.rancher.container.name":          c.Name,
+	}
+}
+
+// networkName is the Docker network of an environment.
+func (e *Emulator) networkName(p *Project) string {
+	if p == nil {
+		return e.cfg.NetworkPrefix
+	}
+	return e.cfg.NetworkPrefix + "-" + p.Name
+}
+
+// execute performs one task against Docker and records the outcome.
+func (e *Emulator) execute(ctx context.Context, t task) {
+	switch t.kind {
+	case "create":
+		e.create(ctx, t)
+	case "start":
+		err := e.eng.Start(ctx, t.dockerID)
+		e.afterStart(ctx, t.container, t.dockerID, err)
+	case "stop":
+		err := e.eng.Stop(ctx, t.dockerID, 0)
+		e.update(t.container, func(c *Container) {
+			if err != nil {
+				setState(&c.Meta, c.State, err.Error())
+				return
+			}
+			setState(&c.Meta, "stopped", "")
+		})
+	case "restart":
+		err := e.eng.Stop(ctx, t.dockerID, 0)
+		if err == nil {
+			err = e.eng.Start(ctx, t.dockerID)
+		}
+		e.update(t.container, func(c *Container) { c.RestartPending = false })
+		e.afterStart(ctx, t.container, t.dockerID, err)
+	case "remove":
+		var err error
+		if t.dockerID != "" {
+			err = e.eng.Remove(ctx, t.dockerID)
+		}
+		e.update(t.container, func(c *Container) {
+			if err != nil {
+				c.TransitioningMessage = err.Error()
+				return
+			}
+			setState(&c.Meta, "removed", "")
+		})
+	}
+}
+
+// create makes and starts one container; on failure nothing is left in Docker and the
+// container and its service show the reason.
+func (e *Emulator) create(ctx context.Context, t task) {
+	if err := e.ensureNetwork(ctx, t.spec.Network); err != nil {
+		e.fail(t.container, err)
+		return
+	}
+	st, err := e.eng.Create(ctx, t.spec)
+	if err != nil {
+		e.fail(t.container, err)
+		return
+	}
+	e.update(t.container, func(c *Container) {
+		c.DockerID, c.DockerName = st.ID, st.Name
+		setState(&c.Meta, "starting", "")
+	})
+	if err := e.eng.Start(ctx, st.ID); err != nil {
+		if rmErr := e.eng.Remove(ctx, st.ID); rmErr != nil {
+			e.log.Warn("cannot remove container after failed start", "err", rmErr)
+		}
+		e.update(t.container, func(c *Container) { c.DockerID = "" })
+		e.fail(t.container, err)
+		return
+	}
+	e.log.Info("container started", "name", t.spec.Name, "docker", st.Name)
+	e.afterStart(ctx, t.container, st.ID, nil)
+}
+
+// afterStart records a started container's address, or the failure.
+func (e *Emulator) afterStart(ctx context.Context, id, dockerID string, err error) {
+	if err != nil {
+		e.fail(id, err)
+		return
+	}
+	st, ierr := e.eng.Inspect(ctx, dockerID)
+	e.update(id, func(c *Container) {
+		c.StartCount++
+		if ierr == nil {
+			c.IPAddress = st.IPAddress
+		}
+		if ierr == nil && !st.Running {
+			setState(&c.Meta, "stopped", "")
+			return
+		}
+		setState(&c.Meta, "running", "")
+	})
+}
+
+// fail puts a container and its service in error with Docker's reason, and backs off
+// before the service tries again.
+func (e *Emulator) fail(id string, err error) {
+	e.log.Warn("container failed", "id", id, "err", err)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.containers[id]
+	if !ok {
+		return
+	}
+	msg := dockerReason(err)
+	setState(&c.Meta, "error", msg)
+	e.persist(c)
+	svc, ok := e.services[c.ServiceID]
+	if !ok || svc.State == "removing" || svc.State == "deactivating" ||
+		svc.State == "inactive" {
+		return
+	}
+	svc.Failures++
+	backoff := time.Duration(1<<min(svc.Failures, 6)) * time.Second
+	svc.RetryAt = time.Now().Add(backoff)
+	setState(&svc.Meta, "error", fmt.Sprintf("%s: %s", c.Name, msg))
+	e.persist(svc)
+}
+
+// dockerReason shortens a Docker error to the part a user needs.
+func dockerReason(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "Error response from daemon: "); i >= 0 {
+		msg = msg[:i] + msg[i+len("Error response from daemon: "):]
+	}
+	return msg
+}
+
+// update applies fn to a container record under the lock and saves it.
+func (e *Emulator) update(id string, fn func(*Container)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c, ok := e.containers[id]; ok {
+		fn(c)
+		e.persist(c)
+	}
+}
+
+// ensureNetwork creates an environment's network once per daemon run.
+func (e *Emulator) ensureNetwork(ctx context.Context, name string) error {
+	e.mu.Lock()
+	done := e.networks[name]
+	e.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := e.eng.EnsureNetwork(ctx, name, e.ownLabels()); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.networks[name] = true
+	e.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,108 @@
+package emulator
+
+import "time"
+
+// Meta holds the fields every Cattle resource carries.
+type Meta struct {
+	ID                   string     `json:"id"`
+	Type                 string     `json:"type"`
+	Name                 string     `json:"name"`
+	Description          string     `json:"description,omitempty"`
+	State                string     `json:"state"`
+	Transitioning        string     `json:"transitioning"`
+	TransitioningMessage string     `json:"transitioningMessage,omitempty"`
+	UUID                 string     `json:"uuid"`
+	AccountID            string     `json:"accountId,omitempty"`
+	Created              time.Time  `json:"created"`
+	Removed              *time.Time `json:"removed,omitempty"`
+}
+
+// Project is a Cattle environment (dev-cattle, prod-cattle, sandbox).
+type Project struct {
+	Meta
+	Orchestration string `json:"orchestration"`
+}
+
+// Host is the one laptop host every container runs on.
+type Host struct {
+	Meta
+	Hostname string `json:"hostname"`
+}
+
+// Stack groups services.
+type Stack struct {
+	Meta
+	Owner         string            `json:"owner,omitempty"`
+	Group         string            `json:"group,omitempty"`
+	System        bool              `json:"system,omitempty"`
+	StartOnCreate bool              `json:"startOnCreate,omitempty"`
+	Environment   map[string]string `json:"environment,omitempty"`
+	DockerCompose string            `json:"dockerCompose,omitempty"`
+	RancherCompos string            `json:"rancherCompose,omitempty"`
+	HealthState   string            `json:"healthState,omitempty"`
+}
+
+// ServiceLink is one entry of a service's links (a serviceConsumeMap in Cattle).
+type ServiceLink struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	ServiceID string `json:"serviceId"`
+}
+
+// Service is a Cattle service of any kind; Type says which (service, dnsService, ...).
+type Service struct {
+	Meta
+	StackID       string           `json:"stackId"`
+	Scale         int              `json:"scale"`
+	LaunchConfig  map[string]any   `json:"launchConfig"`
+	Secondary     []map[string]any `json:"secondaryLaunchConfigs,omitempty"`
+	Metadata      map[string]any   `json:"metadata,omitempty"`
+	Links         []ServiceLink    `json:"serviceLinks,omitempty"`
+	Extra         map[string]any   `json:"extra,omitempty"`
+	StartOnCreate bool             `json:"startOnCreate,omitempty"`
+	RetainIP      bool             `json:"retainIp,omitempty"`
+	CreateIndex   int              `json:"createIndex"`
+	HealthState   string           `json:"healthState,omitempty"`
+	// RetryAt delays the next attempt to create containers after a Docker failure.
+	RetryAt time.Time `json:"retryAt,omitzero"`
+	// Failures counts consecutive failed attempts, for the retry backoff.
+	Failures int `json:"failures,omitempty"`
+}
+
+// Container is one Docker container managed by the daemon.
+type Container struct {
+	Meta
+	StackID      string            `json:"stackId,omitempty"`
+	ServiceID    string            `json:"serviceId,omitempty"`
+	LaunchConfig string            `json:"launchConfigName,omitempty"`
+	ServiceIndex int               `json:"serviceIndex,omitempty"`
+	CreateIndex  int               `json:"createIndex,omitempty"`
+	UnitUUID     string            `json:"deploymentUnitUuid,omitempty"`
+	ImageUUID    string            `json:"imageUuid"`
+	HostID       string            `json:"hostId"`
+	DockerID     string            `json:"externalId,omitempty"`
+	DockerName   string            `json:"dockerName,omitempty"`
+	IPAddress    string            `json:"primaryIpAddress,omitempty"`
+	Labels       map[string]string `json:"labels,omitempty"`
+	StartCount   int               `json:"startCount,omitempty"`
+	// Spec is the launch config the container was built from.
+	Spec map[string]any `json:"spec,omitempty"`
+	// Desired is what the user last asked of a standalone action: "stopped" keeps the
+	// reconciler from starting the container again until its service is re-activated.
+	Desired string `json:"desired,omitempty"`
+	// RestartPending marks a restart asked for and not yet done.
+	RestartPending bool `json:"restartPending,omitempty"`
+}
+
+// APIKey is one access key / secret pair; the secret is kept only as a hash.
+type APIKey struct {
+	AccessKey  string    `json:"accessKey"`
+	SecretHash string    `json:"secretHash"`
+	User       string    `json:"user"`
+	Created    time.Time `json:"created"`
+}
+
+// Caller is who makes an API request.
+type Caller struct {
+	User string
+}

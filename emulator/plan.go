@@ -1,0 +1,195 @@
+package emulator
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// member identifies one launch config of a unit: "" is the primary.
+type member struct {
+	index int
+	name  string
+}
+
+// plan decides the Docker work of a pass. Callers hold e.mu.
+func (e *Emulator) plan(now time.Time) []task {
+	var tasks []task
+	for _, c := range sortedValues(e.containers) {
+		if c.Removed == nil && c.State == "removing" {
+			tasks = append(tasks, task{kind: "remove", container: c.ID, dockerID: c.DockerID})
+		}
+	}
+	for _, svc := range sortedValues(e.services) {
+		if svc.Removed != nil {
+			continue
+		}
+		tasks = append(tasks, e.planService(svc, now)...)
+	}
+	return tasks
+}
+
+// planService decides the work for one service from its state. Callers hold e.mu.
+func (e *Emulator) planService(svc *Service, now time.Time) []task {
+	live := e.liveContainers(svc.ID)
+	switch svc.State {
+	case "removing":
+		var tasks []task
+		for _, c := range live {
+			if c.State != "removing" {
+				setState(&c.Meta, "removing", "")
+				e.persist(c)
+				tasks = append(tasks, task{kind: "remove", container: c.ID,
+					dockerID: c.DockerID})
+			}
+		}
+		return tasks
+	case "deactivating":
+		var tasks []task
+		for _, c := range live {
+			if c.State == "running" || c.State == "starting" || c.State == "restarting" {
+				tasks = append(tasks, task{kind: "stop", container: c.ID, dockerID: c.DockerID})
+			}
+		}
+		return tasks
+	case "inactive":
+		// Containers of an inactive service run only when a user starts them one by one.
+		var tasks []task
+		for _, c := range live {
+			switch {
+			case c.State == "starting":
+				tasks = append(tasks, task{kind: "start", container: c.ID,
+					dockerID: c.DockerID})
+			case c.State == "stopping":
+				tasks = append(tasks, task{kind: "stop", container: c.ID, dockerID: c.DockerID})
+			case c.RestartPending:
+				tasks = append(tasks, task{kind: "restart", container: c.ID,
+					dockerID: c.DockerID})
+			}
+		}
+		return tasks
+	case "activating", "active", "updating-active", "error", "restarting":
+		if !runsContainers(svc) {
+			return nil
+		}
+		return e.planRunning(svc, live, now)
+	}
+	return nil
+}
+
+// planRunning keeps Scale units of a service running. Callers hold e.mu.
+func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time) []task {
+	var tasks []task
+	retryDue := !now.Before(svc.RetryAt)
+	units := map[int]map[string]*Container{}
+	for _, c := range live {
+		if c.State == "error" {
+			if retryDue {
+				setState(&c.Meta, "removed", c.TransitioningMessage)
+				e.persist(c)
+				tasks = append(tasks, task{kind: "remove", container: c.ID,
+					dockerID: c.DockerID})
+			}
+			continue
+		}
+		if units[c.ServiceIndex] == nil {
+			units[c.ServiceIndex] = map[string]*Container{}
+		}
+		units[c.ServiceIndex][c.LaunchConfig] = c
+	}
+	indexes := make([]int, 0, len(units))
+	for i := range units {
+		indexes = append(indexes, i)
+	}
+	sort.Ints(indexes)
+	// Scale down: the newest (highest) units go first.
+	for len(indexes) > svc.Scale {
+		last := indexes[len(indexes)-1]
+		indexes = indexes[:len(indexes)-1]
+		for _, c := range units[last] {
+			setState(&c.Meta, "removing", "")
+			e.persist(c)
+			tasks = append(tasks, task{kind: "remove", container: c.ID, dockerID: c.DockerID})
+		}
+		delete(units, last)
+	}
+	used := map[int]bool{}
+	for _, i := range indexes {
+		used[i] = true
+	}
+	for len(indexes) < svc.Scale {
+		n := lowestFree(used)
+		used[n] = true
+		indexes = append(indexes, n)
+	}
+	sort.Ints(indexes)
+	activating := svc.State == "activating"
+	for _, i := range indexes {
+		for _, lcName := range launchConfigNames(svc) {
+			c := units[i][lcName]
+			if activating && c != nil && c.Desired == "stopped" {
+				c.Desired = ""
+			}
+			switch {
+			case c == nil && retryDue:
+				if t, ok := e.newMember(svc, member{index: i, name: lcName}); ok {
+					tasks = append(tasks, t)
+				}
+			case c == nil:
+			case c.RestartPending:
+				tasks = append(tasks, task{kind: "restart", container: c.ID,
+					dockerID: c.DockerID})
+			case c.Desired == "stopped":
+				if c.State == "running" || c.State == "stopping" {
+					tasks = append(tasks, task{kind: "stop", container: c.ID,
+						dockerID: c.DockerID})
+				}
+			case (c.State == "stopped" || c.State == "starting") && !startedOnce(svc, c):
+				tasks = append(tasks, task{kind: "start", container: c.ID,
+					dockerID: c.DockerID})
+			}
+		}
+	}
+	return tasks
+}
+
+// startedOnce reports whether a start_once container has already run.
+func startedOnce(svc *Service, c *Container) bool {
+	labels, _ := launchConfigFor(svc, c.LaunchConfig)["labels"].(map[string]any)
+	return fmt.Sprint(labels["io.rancher.container.start_once"]) == "true" && c.StartCount > 0
+}
+
+// liveContainers returns a service's containers that are not removed. Callers hold e.mu.
+func (e *Emulator) liveContainers(serviceID string) []*Container {
+	var out []*Container
+	for _, c := range sortedValues(e.containers) {
+		if c.ServiceID == serviceID && c.Removed == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// launchConfigNames lists "" for the primary and the name of each sidekick.
+func launchConfigNames(svc *Service) []string {
+	names := []string{""}
+	for _, sk := range svc.Secondary {
+		if n, _ := sk["name"].(string); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// launchConfigFor returns the primary launch config ("") or the named sidekick's.
+func launchConfigFor(svc *Service, name string) map[string]any {
+	if name == "" {
+		return svc.LaunchConfig
+	}
+	for _, sk := range svc.Secondary {
+		if sk["name"] == name {
+			return sk
+		}
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package apitest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spinlocal/spinlocal/emulator"
+	"github.com/spinlocal/spinlocal/emulator/engine"
+	"github.com/spinlocal/spinlocal/fakeapi"
+	"github.com/spinlocal/spinlocal/fakeapi/client"
+)
+
+// Image is the small image tests run; SPINLOCAL_TEST_IMAGE overrides it.
+func Image() string {
+	if v := os.Getenv("SPINLOCAL_TEST_IMAGE"); v != "" {
+		return v
+	}
+	return "spinlocal/busybox:latest"
+}
+
+// Daemon is one running test daemon.
+type Daemon struct {
+	t        *testing.T
+	StateDir string
+	Emu      *emulator.Emulator
+	Engine   *engine.Docker
+	Server   *httptest.Server
+	Client   *client.Client // keyed, in dev-cattle
+	Prefix   string
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// Docker connects to the engine, or skips the test when there is none, unless
+// SPINLOCAL_REQUIRE_DOCKER=1 (as in CI), where a missing engine fails it.
+func Docker(t *testing.T) *engine.Docker {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs Docker (skipped with -short)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	eng, err := engine.NewDocker(ctx)
+	if err != nil {
+		if os.Getenv("SPINLOCAL_REQUIRE_DOCKER") == "1" {
+			t.Fatalf("Docker is required: %v", err)
+		}
+		t.Skipf("no Docker engine: %v", err)
+	}
+	return eng
+}
+
+// Start runs a daemon on stateDir (a new temporary one when empty).
+func Start(t *testing.T, stateDir string) *Daemon {
+	t.Helper()
+	eng := Docker(t)
+	if stateDir == "" {
+		stateDir = t.TempDir()
+	}
+	name := strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))
+	if len(name) > 30 {
+		name = name[:30]
+	}
+	prefix := "sltest-" + name
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{
+		Level: slog.LevelWarn}))
+	emu, err := emulator.Open(emulator.Config{StateDir: stateDir, Engine: eng, Logger: log,
+		NetworkPrefix: prefix, ResyncInterval: 2 * time.Second})
+	if err != nil {
+		t.Fatalf("open emulator: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &Daemon{t: t, StateDir: stateDir, Emu: emu, Engine: eng, Prefix: prefix,
+		cancel: cancel, done: make(chan struct{})}
+	go func() { defer close(d.done); emu.Run(ctx) }()
+	d.Server = httptest.NewServer(fakeapi.New(emu, log))
+	access, secret, err := emu.CreateKey("elvis")
+	if err != nil {
+		t.Fatalf("create key: %v", err)
+	}
+	d.Client = client.New(d.Server.URL, access, secret)
+	d.Client.Project = emulator.DefaultProjectID
+	return d
+}
+
+// Stop ends the daemon without touching Docker, as a killed daemon would.
+func (d *Daemon) Stop() {
+	d.Server.Close()
+	d.cancel()
+	<-d.done
+	d.Emu.Close()
+}
+
+// Cleanup removes every container and network of the daemon from Docker. Tests register
+// it with t.Cleanup once per state dir.
+func Cleanup(t *testing.T, eng *engine.Docker, daemonID, prefix string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	list, err := eng.List(ctx, map[string]string{engine.LabelDaemon: daemonID})
+	if err != nil {
+		t.Logf("cleanup: %v", err)
+		return
+	}
+	for _, c := range list {
+		if err := eng.Remove(ctx, c.ID); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	}
+	if err := eng.RemoveNetworks(ctx, map[string]string{engine.LabelDaemon: daemonID}); err != nil {
+		t.Logf("cleanup networks: %v", err)
+	}
+}
+
+// StartClean starts a daemon and registers the Docker cleanup of everything it makes.
+func StartClean(t *testing.T) *Daemon {
+	d := Start(t, "")
+	id, prefix, eng := d.Emu.DaemonID(), d.Prefix, d.Engine
+	t.Cleanup(func() {
+		d.Stop()
+		Cleanup(t, eng, id, prefix)
+	})
+	return d
+}
+
+// Eventually polls cond until it returns "" or the timeout passes, then fails with the
+// last reason.
+func Eventually(t *testing.T, timeout time.Duration, cond func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var why string
+	for time.Now().Before(deadline) {
+		if why = cond(); why == "" {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("condition not met within %s: %s", timeout, why)
+}
+
+// testWriter sends daemon logs to the test log while the test runs, and to stderr after
+// (a websocket handler may still log while the test server shuts down).
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (n int, err error) {
+	defer func() {
+		if recover() != nil {
+			n, err = os.Stderr.Write(p)
+		}
+	}()
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// Errf formats a reason for Eventually.
+func Errf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

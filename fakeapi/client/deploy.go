@@ -1,0 +1,256 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spinlocal/spinlocal/emulator/compose"
+)
+
+// kindCollections maps a service kind to the collection it is created in.
+var kindCollections = map[string]string{"service": "services",
+	"loadBalancerService": "loadbalancerservices", "dnsService": "dnsservices",
+	"externalService": "externalservices"}
+
+// Deployment is what Deploy made or found.
+type Deployment struct {
+	Stack    Resource
+	Services []Resource
+}
+
+// Deploy brings a compose project up through the API the way `rancher up -d` does: find or
+// create the stack, create missing services (inactive), set links, activate, and wait until
+// every service settles. Progress lines go to out.
+func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) (*Deployment,
+	error) {
+	stack, err := c.FindByName(ctx, "stacks", p.Name, nil)
+	if err != nil {
+		return nil, err
+	}
+	if stack == nil {
+		fmt.Fprintf(out, "Creating stack %s\n", p.Name)
+		if stack, err = c.Create(ctx, "stacks", map[string]any{"name": p.Name}); err != nil {
+			return nil, fmt.Errorf("create stack %s: %w", p.Name, err)
+		}
+	}
+	if err := c.checkTopLevel(ctx, p, stack); err != nil {
+		return nil, err
+	}
+	d := &Deployment{Stack: stack}
+	ids := map[string]string{}
+	for _, svc := range p.Services {
+		r, err := c.ensureService(ctx, stack, svc, out)
+		if err != nil {
+			return d, fmt.Errorf("service %s: %w", svc.Name, err)
+		}
+		ids[svc.Name] = r.Str("id")
+		if err := c.setLinks(ctx, r, svc, stack, ids); err != nil {
+			return d, fmt.Errorf("service %s: %w", svc.Name, err)
+		}
+		if r.Str("state") != "active" && r.Action("activate") != "" {
+			fmt.Fprintf(out, "[%s]: Starting\n", svc.Name)
+			if r, err = c.Action(ctx, r, "activate", nil); err != nil {
+				return d, fmt.Errorf("activate service %s: %w", svc.Name, err)
+			}
+		}
+		// Dependencies first: a service is settled before the services that link to it.
+		r, err = c.WaitSettled(ctx, r, 200*time.Millisecond)
+		if err != nil {
+			return d, err
+		}
+		fmt.Fprintf(out, "[%s]: Started\n", svc.Name)
+		d.Services = append(d.Services, r)
+	}
+	return d, nil
+}
+
+// checkTopLevel handles top-level secrets and volumes before any service is made.
+func (c *Client) checkTopLevel(ctx context.Context, p *compose.Project, stack Resource) error {
+	for _, name := range sortedKeys(p.Secrets) {
+		found, err := c.FindByName(ctx, "secrets", name, nil)
+		if err != nil {
+			return err
+		}
+		if found == nil && p.Secrets[name].External {
+			return fmt.Errorf("Existing secret %s not found", name)
+		}
+		if found == nil {
+			return fmt.Errorf("secret %s: secrets from files are not supported by this "+
+				"spinlocal version", name)
+		}
+	}
+	for _, name := range sortedKeys(p.Volumes) {
+		q := url.Values{"stackId": {stack.Str("id")}}
+		found, err := c.FindByName(ctx, "volumetemplates", name, q)
+		if err != nil {
+			return err
+		}
+		if found == nil {
+			return fmt.Errorf("volume %s: top-level volumes are not supported by this "+
+				"spinlocal version", name)
+		}
+	}
+	return nil
+}
+
+// ensureService finds a service of the stack or creates it.
+func (c *Client) ensureService(ctx context.Context, stack Resource, svc compose.Service,
+	out io.Writer) (Resource, error) {
+	fmt.Fprintf(out, "[%s]: Creating\n", svc.Name)
+	q := url.Values{"stackId": {stack.Str("id")}}
+	r, err := c.FindByName(ctx, "services", svc.Name, q)
+	if err != nil {
+		return nil, err
+	}
+	if r != nil {
+		if hash(r) != hashOf(svc.Metadata) {
+			fmt.Fprintf(out, "Service %s is out of sync with local configuration file\n",
+				svc.Name)
+		}
+		return r, nil
+	}
+	lc, err := c.resolveSecrets(ctx, svc.LaunchConfig)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{"name": svc.Name, "stackId": stack.Str("id"), "scale": svc.Scale,
+		"launchConfig": lc, "metadata": svc.Metadata, "retainIp": svc.RetainIP}
+	if len(svc.SecondaryLaunchConfigs) > 0 {
+		var side []any
+		for _, s := range svc.SecondaryLaunchConfigs {
+			s, err := c.resolveSecrets(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			side = append(side, s)
+		}
+		body["secondaryLaunchConfigs"] = side
+	}
+	for k, v := range svc.Fields {
+		body[k] = v
+	}
+	coll := kindCollections[svc.Kind]
+	if coll == "" {
+		coll = "services"
+	}
+	fmt.Fprintf(out, "Creating service %s\n", svc.Name)
+	r, err = c.Create(ctx, coll, body)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "[%s]: Created\n", svc.Name)
+	return r, nil
+}
+
+// resolveSecrets turns compose secret references into the API's secretId references.
+func (c *Client) resolveSecrets(ctx context.Context, lc map[string]any) (map[string]any,
+	error) {
+	refs, _ := lc["secrets"].([]any)
+	if len(refs) == 0 {
+		return lc, nil
+	}
+	out := map[string]any{}
+	for k, v := range lc {
+		out[k] = v
+	}
+	var resolved []any
+	for _, ref := range refs {
+		m, _ := ref.(map[string]any)
+		src, _ := m["source"].(string)
+		found, err := c.FindByName(ctx, "secrets", src, nil)
+		if err != nil {
+			return nil, err
+		}
+		if found == nil {
+			return nil, fmt.Errorf("Failed to find secret %s", src)
+		}
+		entry := map[string]any{"secretId": found.Str("id"), "name": src}
+		for _, k := range []string{"uid", "gid", "mode"} {
+			if v, ok := m[k]; ok {
+				entry[k] = v
+			}
+		}
+		if t, ok := m["target"].(string); ok && t != "" {
+			entry["name"] = t
+		}
+		resolved = append(resolved, entry)
+	}
+	out["secrets"] = resolved
+	return out, nil
+}
+
+// setLinks sends the service's links and external links, resolved to service ids.
+func (c *Client) setLinks(ctx context.Context, r Resource, svc compose.Service,
+	stack Resource, ids map[string]string) error {
+	if r.Action("setservicelinks") == "" {
+		return nil
+	}
+	var links []any
+	for _, l := range svc.Links {
+		id, err := c.linkTarget(ctx, l, stack, ids)
+		if err != nil {
+			return err
+		}
+		entry := map[string]any{"serviceId": id}
+		if l.Alias != "" {
+			entry["name"] = l.Alias
+		}
+		links = append(links, entry)
+	}
+	body := map[string]any{}
+	if len(links) > 0 {
+		body["serviceLinks"] = links
+	}
+	_, err := c.Action(ctx, r, "setservicelinks", body)
+	return err
+}
+
+func (c *Client) linkTarget(ctx context.Context, l compose.Link, stack Resource,
+	ids map[string]string) (string, error) {
+	stackID := stack.Str("id")
+	name := l.Target
+	if st, svc, ok := strings.Cut(l.Target, "/"); ok {
+		other, err := c.FindByName(ctx, "stacks", st, nil)
+		if err != nil {
+			return "", err
+		}
+		if other == nil {
+			return "", fmt.Errorf("link %s: stack %s does not exist", l.Target, st)
+		}
+		stackID, name = other.Str("id"), svc
+	} else if id := ids[name]; id != "" {
+		return id, nil
+	}
+	target, err := c.FindByName(ctx, "services", name, url.Values{"stackId": {stackID}})
+	if err != nil {
+		return "", err
+	}
+	if target == nil {
+		return "", fmt.Errorf("link %s: no such service", l.Target)
+	}
+	return target.Str("id"), nil
+}
+
+func hash(r Resource) string {
+	m, _ := r["metadata"].(map[string]any)
+	return hashOf(m)
+}
+
+func hashOf(m map[string]any) string {
+	s, _ := m["io.rancher.service.hash"].(string)
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

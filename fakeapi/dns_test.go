@@ -1,0 +1,63 @@
+package fakeapi_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spinlocal/spinlocal/fakeapi/apitest"
+	"github.com/spinlocal/spinlocal/fakeapi/client"
+)
+
+// A container finds a service of its own stack by name and one of another stack as
+// service.stack, on the environment's network.
+func TestServicesFindEachOtherByName(t *testing.T) {
+	d := apitest.StartClean(t)
+	c := d.Client
+	other := createStack(t, c, "other")
+	db := createService(t, c, other, "db", sleeper(), 1)
+	mine := createStack(t, c, "mine")
+	mdb := createService(t, c, mine, "db", sleeper(), 1)
+	probe := sleeper()
+	// ping's first line names the address it resolved: PING db (172.18.0.3): ...
+	probe["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; while true; do " +
+		"for n in db db.other nosuch.other; do ping -c1 -W1 $n 2>&1 | head -1; done; " +
+		"sleep 1; done"}
+	app := createService(t, c, mine, "app", probe, 1)
+	for _, s := range []client.Resource{db, mdb, app} {
+		if _, err := c.Action(t.Context(), s, "activate", nil); err != nil {
+			t.Fatal(err)
+		}
+		settle(t, c, reload(t, c, s), "active")
+	}
+	ct := instances(t, c, app)[0]
+	mineIP := instances(t, c, mdb)[0].Str("primaryIpAddress")
+	otherIP := instances(t, c, db)[0].Str("primaryIpAddress")
+	want := []string{"PING db (" + mineIP + ")", "PING db.other (" + otherIP + ")"}
+	seen := map[string]bool{}
+	apitest.Eventually(t, 30*time.Second, func() string {
+		err := c.StreamLogs(t.Context(), ct, map[string]any{"follow": false, "lines": -1,
+			"timestamps": false}, func(l client.LogLine) { seen[l.Text] = true })
+		if err != nil {
+			return err.Error()
+		}
+		for _, w := range want {
+			if !hasPrefix(seen, w) {
+				return apitest.Errf("no line %q in %v", w, seen)
+			}
+		}
+		return ""
+	})
+	if hasPrefix(seen, "PING nosuch.other (") {
+		t.Error("an unknown name resolved")
+	}
+}
+
+func hasPrefix(lines map[string]bool, prefix string) bool {
+	for l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return true
+		}
+	}
+	return false
+}
