@@ -1,24 +1,28 @@
-# spinlocal build and test targets. `make test` is what CI runs.
+# spinlocal build, demo and test targets. CI runs .ci/run, which runs `make test`.
 GO      ?= go
 BIN     ?= bin/spinlocal
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build test unit lint images docker bench clean
+.PHONY: build demo test unit lint docker images bench clean
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/spinlocal
 
-# Every test: unit tests and the integration tests against the real Docker engine
-# (they need `make docker images` first, which .ci/run does).
-test:
-	$(GO) test -count=1 -timeout 15m ./...
+# Deploy the bundled flask-demo stack and print its URL. Starts Docker (as root) when it is
+# not running, builds the local images, and starts the daemon in the background.
+demo: build docker images
+	cd fixtures/flask-demo && ../../$(BIN) up -d
+
+# Every test, unit and integration, against the real Docker engine.
+test: docker images
+	SPINLOCAL_REQUIRE_DOCKER=1 $(GO) test -count=1 -timeout 20m ./...
 
 # Unit tests only: no Docker needed.
 unit:
 	$(GO) test -count=1 -short ./...
 
 lint:
-	gofmt -l . | (! grep .)
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && false)
 	$(GO) vet ./...
 
 docker:
@@ -27,8 +31,9 @@ docker:
 images:
 	bash scripts/build-images.sh
 
-bench:
+bench: build docker images
 	bash scripts/bench-up.sh
+	bash scripts/bench-rss.sh
 
 clean:
 	rm -rf bin

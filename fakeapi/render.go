@@ -106,11 +106,16 @@ func (u urls) renderService(s emulator.Service, instances []emulator.Container,
 	for k, v := range s.Extra {
 		m[k] = v
 	}
+	// instanceIds holds the primaries, so `rancher ps` shows units over scale; the
+	// instances link lists sidekick containers too.
 	ids := make([]string, 0, len(instances))
 	current := 0
 	for _, c := range instances {
+		if c.LaunchConfig != "" {
+			continue
+		}
 		ids = append(ids, c.ID)
-		if c.LaunchConfig == "" && c.State == "running" {
+		if c.State == "running" {
 			current++
 		}
 	}

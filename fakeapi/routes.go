@@ -79,8 +79,11 @@ func (s *Server) routeProject(req *request, pid string, rest []string) {
 		s.serveSchemas(req, prefix, projectSchemas, rest[1:])
 	case coll == "scripts" && len(rest) == 2 && rest[1] == "transform":
 		s.handleTransform(req)
-	case coll == "projects":
+	case coll == "projects" && len(rest) == 1:
 		s.listProjects(req, p.ID)
+	case coll == "projects" && len(rest) == 2:
+		other, err := s.emu.Project(rest[1])
+		one(req, 200, req.u.renderProject(other), err)
 	default:
 		s.serveCollection(req, coll, rest[1:])
 	}

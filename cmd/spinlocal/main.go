@@ -14,7 +14,15 @@ import (
 var version = "dev"
 
 func main() {
-	app := &cli.App{
+	if err := newApp().Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "spinlocal:", err)
+		os.Exit(1)
+	}
+}
+
+// newApp builds the command tree.
+func newApp() *cli.App {
+	return &cli.App{
 		Name:    "spinlocal",
 		Usage:   "run NERSC Spin stacks locally, for the Rancher CLI v0.6 and for CI",
 		Version: version,
@@ -25,9 +33,5 @@ func main() {
 			downCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
-	}
-	if err := app.Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "spinlocal:", err)
-		os.Exit(1)
 	}
 }

@@ -17,6 +17,9 @@ func composeGoError(err error, files []*composeFile) error {
 			return schemaError(detail, files, err)
 		}
 	}
+	if rest, ok := strings.CutPrefix(msg, "error while interpolating "); ok {
+		return castError(rest, files, err)
+	}
 	for _, rule := range consistencyRules {
 		if m := rule.re.FindStringSubmatch(msg); m != nil {
 			key := rule.key(m)
@@ -35,6 +38,11 @@ func schemaError(detail string, files []*composeFile, err error) error {
 	path, problem, _ := strings.Cut(detail, " ")
 	key := specPath(path)
 
+	if problem == "false schema" {
+		// compose-go's wording when a key matches no allowed property.
+		return docWith(files, key).errAt(key, "unknown key: check its spelling; Spin "+
+			"accepts the compose v1/v2 service keys and the Rancher keys", err)
+	}
 	if m := additionalRE.FindStringSubmatch(problem); m != nil {
 		names := strings.Split(m[1], ", ")
 		name := strings.Trim(names[0], "'")
@@ -60,6 +68,25 @@ func schemaError(detail string, files []*composeFile, err error) error {
 		}
 	}
 	return doc.errAt(key, problem, err)
+}
+
+// castError explains a value compose-go could not convert after
+// interpolation: "<path>: failed to cast to expected type: <why>".
+func castError(detail string, files []*composeFile, err error) error {
+	path, why, _ := strings.Cut(detail, ": ")
+	key := strings.ReplaceAll(path, ".[]", "")
+	why = strings.TrimPrefix(why, "failed to cast to expected type: ")
+	got := ""
+	if v, ok := scalarString(valueAt(files, key)); ok {
+		got = fmt.Sprintf(", not %q", v)
+	}
+	switch {
+	case strings.Contains(why, "invalid boolean"):
+		why = "must be a boolean (true or false)" + got
+	case strings.Contains(why, "ParseInt"), strings.Contains(why, "ParseFloat"):
+		why = "must be a number" + got
+	}
+	return docWith(files, key).errAt(key, why, err)
 }
 
 // specPath turns compose-go's "services.web.ports.0" into

@@ -184,7 +184,7 @@ services:
   privileged: maybe
 `},
 		file: "docker-compose.yml", key: "services.web.privileged", line: 3,
-		message: "must be a boolean, not a string",
+		message: `must be a boolean (true or false), not "maybe"`,
 	}, {
 		name: "driver-services-not-emulated",
 		files: map[string]string{"docker-compose.yml": `version: '2'

@@ -82,6 +82,9 @@ func resolveOptions(opts Options) (*resolved, error) {
 	if r.name == "" {
 		return nil, fmt.Errorf("stack name %q is empty once normalised: set a project name", name)
 	}
+	// compose-go sets this variable to the project name while it
+	// interpolates; the copy this package interpolates must agree.
+	r.env["COMPOSE_PROJECT_NAME"] = r.name
 	return r, nil
 }
 

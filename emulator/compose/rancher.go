@@ -2,6 +2,7 @@ package compose
 
 import (
 	"os"
+	"strings"
 )
 
 // rancherFile is a parsed rancher-compose.yml: per service, the keys this
@@ -36,7 +37,8 @@ func readRancherFile(shown, path string, env map[string]string) (*rancherFile, e
 		rf.prefix = "services."
 		section, _ = view["services"].(map[string]any)
 	}
-	for _, name := range sortedKeys(section) {
+	for _, name := range doc.inFileOrder(strings.TrimSuffix(rf.prefix, "."),
+		sortedKeys(section)) {
 		if rf.prefix == "" && (name == "version" || name[0] == '.') {
 			continue // .catalog and friends belong to catalog templates
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -158,6 +159,16 @@ func (d *yamlDoc) lineOf(key string) int {
 		key = parentPath(key)
 	}
 	return 0
+}
+
+// inFileOrder sorts the names of keys under path in the order the file
+// writes them, so the first problem reported is the first in the file.
+func (d *yamlDoc) inFileOrder(path string, names []string) []string {
+	sort.Strings(names)
+	sort.SliceStable(names, func(i, j int) bool {
+		return d.lineOf(joinPath(path, names[i])) < d.lineOf(joinPath(path, names[j]))
+	})
+	return names
 }
 
 // has reports whether key itself is in the file.

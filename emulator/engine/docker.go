@@ -288,3 +288,9 @@ func (d *Docker) RemoveNetworks(ctx context.Context, match map[string]string) er
 	}
 	return nil
 }
+
+// HasImage reports whether ref is present locally.
+func (d *Docker) HasImage(ctx context.Context, ref string) bool {
+	_, err := d.cli.ImageInspect(ctx, ref)
+	return err == nil
+}

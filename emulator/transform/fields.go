@@ -85,10 +85,11 @@ func dataVolumes(anon map[string]json.RawMessage, binds []string) []string {
 	return append(sortedKeys(anon), binds...)
 }
 
-// ports renders each port binding as [hostIp:]hostPort:port/proto, or
-// port/proto when it has no host port. Exposed ports without a binding are
-// skipped. The host IP is kept when it narrows the binding, so a sidekick
-// published on 127.0.0.1 is not widened to every interface.
+// ports renders each port binding as hostPort:port/proto, or port/proto
+// when it has no host port; exposed ports without a binding are skipped.
+// NOTE: the binding's host IP is not rendered, as cattle-api.md 7.6
+// specifies; the CLI replaces the primary's ports with the compose strings
+// anyway, so only sidekick ports lose it.
 func ports(exposed map[string]json.RawMessage, bindings map[string][]PortBinding) []string {
 	keys := map[string]bool{}
 	for k := range exposed {
@@ -98,7 +99,9 @@ func ports(exposed map[string]json.RawMessage, bindings map[string][]PortBinding
 		keys[k] = true
 	}
 	order := sortedKeys(keys)
-	sort.SliceStable(order, func(i, j int) bool { return portNumber(order[i]) < portNumber(order[j]) })
+	sort.SliceStable(order, func(i, j int) bool {
+		return portNumber(order[i]) < portNumber(order[j])
+	})
 	var list []string
 	for _, port := range order {
 		spec := port
@@ -106,13 +109,10 @@ func ports(exposed map[string]json.RawMessage, bindings map[string][]PortBinding
 			spec += "/tcp"
 		}
 		for _, b := range bindings[port] {
-			switch {
-			case b.HostPort == "":
+			if b.HostPort == "" {
 				list = append(list, spec)
-			case b.HostIP == "" || b.HostIP == "0.0.0.0":
+			} else {
 				list = append(list, b.HostPort+":"+spec)
-			default:
-				list = append(list, b.HostIP+":"+b.HostPort+":"+spec)
 			}
 		}
 	}

@@ -80,7 +80,7 @@ func TestLaunchConfigFromCLIRequest(t *testing.T) {
 	 "stopSignal": "SIGTERM", "stopTimeout": 30,
 	 "dataVolumes": ["/tmp/anon", "/var/cache", "/data:/data:ro", "/abs/path/rel:/rel",
 	                 "named:/named"],
-	 "ports": ["53/udp", "8080:80/tcp", "127.0.0.1:8443:443/tcp"],
+	 "ports": ["53/udp", "8080:80/tcp", "8443:443/tcp"],
 	 "logConfig": {"driver": "json-file", "config": {"max-size": "10m"}},
 	 "restartPolicy": {"name": "always", "maximumRetryCount": 0},
 	 "capAdd": ["NET_ADMIN"], "capDrop": ["MKNOD"], "dns": ["8.8.8.8"],

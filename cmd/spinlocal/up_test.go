@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spinlocal/spinlocal/emulator/engine"
+	"github.com/spinlocal/spinlocal/fakeapi/apitest"
+)
+
+// run runs the spinlocal app in-process and returns its output.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	app := newApp()
+	app.Writer, app.ErrWriter = &out, &out
+	err := app.RunContext(t.Context(), append([]string{"spinlocal"}, args...))
+	return out.String(), err
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// fixtureCopy copies fixtures/flask-demo to a temp dir, publishing web on port.
+func fixtureCopy(t *testing.T, port int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "flask-demo")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"docker-compose.yml", "rancher-compose.yml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "flask-demo", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(raw), "60000:8080", fmt.Sprintf("%d:8080", port))
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func requireImages(t *testing.T, d *apitest.Daemon, images ...string) {
+	t.Helper()
+	for _, img := range images {
+		if !d.Engine.HasImage(t.Context(), img) {
+			if os.Getenv("SPINLOCAL_REQUIRE_DOCKER") == "1" {
+				t.Fatalf("image %s missing: run scripts/build-images.sh", img)
+			}
+			t.Skipf("image %s missing: run scripts/build-images.sh", img)
+		}
+	}
+}
+
+func TestUpDeploysTheFixtureAndDownRemovesIt(t *testing.T) {
+	d := apitest.StartClean(t)
+	requireImages(t, d, "spinlocal/flask-demo-web:1", "spinlocal/flask-demo-app:1",
+		"spinlocal/flask-demo-db:1")
+	port := freePort(t)
+	dir := fixtureCopy(t, port)
+	common := []string{"--url", d.Server.URL, "--state-dir", d.StateDir}
+
+	out, err := run(t, append([]string{"up", "-d", "-f",
+		filepath.Join(dir, "docker-compose.yml")}, common...)...)
+	if err != nil {
+		t.Fatalf("up: %v\n%s", err, out)
+	}
+	endpoint := fmt.Sprintf("flask-demo/web: http://127.0.0.1:%d/", port)
+	if !strings.Contains(out, endpoint) {
+		t.Fatalf("up did not print %q:\n%s", endpoint, out)
+	}
+	// The page counts visits through nginx -> flask -> redis.
+	counts := regexp.MustCompile(`viewed (\d+) times`)
+	var seen []int
+	apitest.Eventually(t, 30*time.Second, func() string {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err != nil {
+			return err.Error()
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := counts.FindStringSubmatch(string(body))
+		if m == nil {
+			return apitest.Errf("page without a counter: %d %s", resp.StatusCode, body)
+		}
+		n, _ := strconv.Atoi(m[1])
+		seen = append(seen, n)
+		if len(seen) < 2 {
+			return "need a second visit"
+		}
+		return ""
+	})
+	if seen[len(seen)-1] != seen[len(seen)-2]+1 {
+		t.Errorf("counter did not go up by one: %v", seen)
+	}
+
+	// A second up finds everything in place and creates nothing.
+	out, err = run(t, append([]string{"up", "-d", "-f",
+		filepath.Join(dir, "docker-compose.yml")}, common...)...)
+	if err != nil || strings.Contains(out, "Creating service") ||
+		strings.Contains(out, "out of sync") {
+		t.Fatalf("second up: %v\n%s", err, out)
+	}
+
+	out, err = run(t, append([]string{"down", "-s", "flask-demo"}, common...)...)
+	if err != nil || !strings.Contains(out, "Removed stack flask-demo") {
+		t.Fatalf("down: %v\n%s", err, out)
+	}
+	list, err := d.Engine.List(t.Context(), map[string]string{
+		engine.LabelDaemon: d.Emu.DaemonID()})
+	if err != nil || len(list) != 0 {
+		t.Fatalf("containers left after down: %v %v", list, err)
+	}
+}
+
+func TestUpRefusesBadComposeAndCreatesNothing(t *testing.T) {
+	d := apitest.StartClean(t)
+	common := []string{"--url", d.Server.URL, "--state-dir", d.StateDir, "-d"}
+	cases := map[string]struct {
+		compose string
+		want    []string
+	}{
+		"unknown top-level key": {
+			compose: "version: '2'\nservices:\n  web:\n    image: nginx\nservicez:\n  x: 1\n",
+			want:    []string{"docker-compose.yml", "servicez"},
+		},
+		"not yaml": {
+			compose: "version: '2'\nservices:\n  web:\n    image: [unclosed\n",
+			want:    []string{"docker-compose.yml", "line"},
+		},
+		"missing env_file": {
+			compose: "version: '2'\nservices:\n  web:\n    image: nginx\n" +
+				"    env_file: nope.env\n",
+			want: []string{"nope.env"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "badstack")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			f := filepath.Join(dir, "docker-compose.yml")
+			if err := os.WriteFile(f, []byte(tc.compose), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := run(t, append([]string{"up", "-f", f}, common...)...)
+			if err == nil {
+				t.Fatalf("up accepted a bad file:\n%s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			stacks, lerr := d.Client.List(t.Context(), "stacks", nil)
+			if lerr != nil || len(stacks) != 0 {
+				t.Errorf("bad input created stacks: %v %v", stacks, lerr)
+			}
+		})
+	}
+}
