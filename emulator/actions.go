@@ -28,7 +28,7 @@ var serviceActions = map[string][]string{
 
 // containerActions lists, per container state, the advertised actions.
 var containerActions = map[string][]string{
-	"running":  {"logs", "remove", "restart", "stop"},
+	"running":  {"execute", "logs", "remove", "restart", "stop"},
 	"stopped":  {"logs", "remove", "start"},
 	"stopping": {"logs"},
 	"error":    {"remove"},

@@ -32,6 +32,12 @@ func (e *Emulator) CreateService(pid string, in ServiceInput) (Service, error) {
 	if err := validServiceName(in.Name); err != nil {
 		return Service{}, err
 	}
+	for _, sk := range in.Secondary {
+		name, _ := sk["name"].(string)
+		if err := validServiceName(name); err != nil {
+			return Service{}, err
+		}
+	}
 	scale := 1
 	if in.Scale != nil {
 		scale = *in.Scale

@@ -44,6 +44,9 @@ func (e *Emulator) settleService(svc *Service) {
 			svc.Failures = 0
 		}
 		health = rollUp(running, svc.Scale, runsContainers(svc))
+		if health == "healthy" && e.allStartedOnce(svc, live) {
+			health = "started-once"
+		}
 	}
 	if svc.Meta != before || health != svc.HealthState {
 		svc.HealthState = health
@@ -99,21 +102,42 @@ func (e *Emulator) settleStack(st *Stack) {
 	}
 }
 
-// stackHealth aggregates service health: healthy when all are, unhealthy when none is.
+// stackHealth aggregates service health: healthy when all are (a start-once service that
+// has run counts as healthy), started-once when all services are start-once and done,
+// unhealthy when none is healthy.
 func stackHealth(states []string) string {
-	healthy := 0
+	healthy, once := 0, 0
 	for _, s := range states {
-		if s == "healthy" {
+		switch s {
+		case "healthy":
 			healthy++
+		case "started-once":
+			once++
 		}
 	}
 	switch {
-	case healthy == len(states):
+	case len(states) > 0 && once == len(states):
+		return "started-once"
+	case healthy+once == len(states):
 		return "healthy"
-	case healthy == 0:
+	case healthy+once == 0:
 		return "unhealthy"
 	}
 	return "degraded"
+}
+
+// allStartedOnce reports whether a service is start-once and every unit has run and exited.
+func (e *Emulator) allStartedOnce(svc *Service, live []*Container) bool {
+	done := 0
+	for _, c := range live {
+		if !startedOnce(svc, c) {
+			return false
+		}
+		if c.State == "stopped" {
+			done++
+		}
+	}
+	return done > 0
 }
 
 func anyIn(cs []*Container, states ...string) bool {

@@ -84,3 +84,9 @@ func cleanMaps(b map[string]any, k string) []map[string]any {
 	}
 	return out
 }
+
+// rawMap returns an object field as sent, for user maps such as metadata.
+func rawMap(b map[string]any, k string) map[string]any {
+	m, _ := b[k].(map[string]any)
+	return m
+}

@@ -31,6 +31,8 @@ func (s *Server) serveCollection(req *request, coll string, rest []string) {
 		s.serveContainers(req, coll, rest)
 	case coll == "hosts":
 		s.serveHosts(req, rest)
+	case coll == "subscribe" && len(rest) == 0:
+		s.serveSubscribe(req)
 	case coll == "serviceconsumemaps":
 		s.serveConsumeMaps(req, rest)
 	case emptyCollections[coll] != "":

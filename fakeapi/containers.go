@@ -64,6 +64,10 @@ func (s *Server) containerAction(req *request, c emulator.Container) {
 		s.logsToken(req, c, body)
 		return
 	}
+	if action == "execute" {
+		s.execToken(req, c, body)
+		return
+	}
 	c, err = s.emu.ContainerAction(req.u.pid, c.ID, action)
 	one(req, 202, req.u.renderContainer(c), err)
 }

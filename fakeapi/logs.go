@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,9 @@ func (s *Server) logsToken(req *request, c emulator.Container, body map[string]a
 		"token": tok, "links": map[string]any{}, "actions": map[string]any{}})
 }
 
+// unixSeconds is a plain decimal Unix time, fractions allowed.
+var unixSeconds = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
 // parseSince accepts what `docker logs --since` does: RFC 3339, Unix seconds (fractions
 // allowed) or a duration before now. It returns Docker's form.
 func parseSince(s string, now time.Time) (string, error) {
@@ -66,7 +70,7 @@ func parseSince(s string, now time.Time) (string, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return strconv.FormatInt(t.Unix(), 10), nil
 	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
+	if unixSeconds.MatchString(s) {
 		return s, nil
 	}
 	if d, err := time.ParseDuration(s); err == nil {

@@ -51,6 +51,7 @@ var projectSchemas = []schemaDef{
 	{"serviceLog", "serviceLogs", getOnly, getOnly},
 	{"machine", "machines", getOnly, getOnly},
 	{"projectTemplate", "projectTemplates", getOnly, getOnly},
+	{"subscribe", "subscribe", getOnly, noMethods},
 	{"hostAccess", "hostAccesses", noMethods, noMethods},
 	{"composeConfig", "composeConfigs", noMethods, noMethods},
 	{"error", "errors", noMethods, noMethods},

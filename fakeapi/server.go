@@ -48,6 +48,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleKeygen(rec, r)
 	case path == "/v1/logs/" || path == "/v1/logs":
 		s.handleLogsSocket(rec, r)
+	case path == "/v1/exec/" || path == "/v1/exec":
+		s.handleExecSocket(rec, r)
 	case path == "/v2-beta" || strings.HasPrefix(path, "/v2-beta/"):
 		caller, ok := s.authenticate(r)
 		if !ok {

@@ -73,7 +73,7 @@ func (s *Server) serviceResource(req *request, id string) {
 			return
 		}
 		svc, err = s.emu.UpdateService(pid, id, emulator.ServiceUpdate{
-			Scale: optInt(body, "scale"), Metadata: cleanMap(body, "metadata"),
+			Scale: optInt(body, "scale"), Metadata: rawMap(body, "metadata"),
 			Description: optString(body, "description"), Extra: extras(body)})
 		one(req, 200, s.renderService(req, svc), err)
 	case http.MethodDelete:
@@ -176,7 +176,7 @@ func serviceInput(kind string, b map[string]any) emulator.ServiceInput {
 		Description: str(b, "description"), Scale: optInt(b, "scale"),
 		LaunchConfig: cleanMap(b, "launchConfig"),
 		Secondary:    cleanMaps(b, "secondaryLaunchConfigs"),
-		Metadata:     cleanMap(b, "metadata"), StartOnCreate: boolean(b, "startOnCreate"),
+		Metadata:     rawMap(b, "metadata"), StartOnCreate: boolean(b, "startOnCreate"),
 		RetainIP: boolean(b, "retainIp"), Extra: extras(b)}
 }
 

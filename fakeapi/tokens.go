@@ -12,6 +12,7 @@ type grant struct {
 	pid       string
 	container string
 	logs      engine.LogOptions
+	exec      *engine.ExecOptions // set for exec tokens only
 	expires   time.Time
 }
 

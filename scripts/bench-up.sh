@@ -131,14 +131,16 @@ cleanup() {
 			kill -TERM "$pid"
 		fi
 	done
-	local -a filters=(--filter "label=io.spinlocal.bench=$tag")
-	local f ids
-	for f in "${filters[@]:1}" ${daemon_id:+"label=io.spinlocal.daemon=$daemon_id"}; do
-		ids=$(docker ps -aq --filter "$f")
+	# Then whatever carries our labels: containers first, then their networks.
+	local -a labels=("label=io.spinlocal.bench=$tag")
+	[[ -n $daemon_id ]] && labels+=("label=io.spinlocal.daemon=$daemon_id")
+	local l ids
+	for l in "${labels[@]}"; do
+		ids=$(docker ps -aq --filter "$l")
 		[[ -n $ids ]] && xargs docker rm -f <<<"$ids" >/dev/null
 	done
-	for f in "${filters[@]:1}" ${daemon_id:+"label=io.spinlocal.daemon=$daemon_id"}; do
-		ids=$(docker network ls -q --filter "$f")
+	for l in "${labels[@]}"; do
+		ids=$(docker network ls -q --filter "$l")
 		[[ -n $ids ]] && xargs docker network rm <<<"$ids" >/dev/null
 	done
 	rm -rf "$tmp"
@@ -154,7 +156,7 @@ lport=$(free_port "${listen##*:}") || die "no free port from ${listen##*:} for t
 listen=$host:$lport
 url=http://$listen
 "$bin" serve --listen "$listen" --state-dir "$state" --network-prefix "$tag" \
-	--log-level warn >"$tmp/daemon.log" 2>&1 &
+	>"$tmp/daemon.log" 2>&1 &
 daemon_pid=$!
 health=
 for ((i = 0; i < 300; i++)); do

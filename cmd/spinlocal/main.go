@@ -31,6 +31,8 @@ func newApp() *cli.App {
 			keygenCommand(),
 			upCommand(),
 			downCommand(),
+			auditCommand(),
+			execCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -40,20 +40,12 @@ func schemaError(detail string, files []*composeFile, err error) error {
 
 	if problem == "false schema" {
 		// compose-go's wording when a key matches no allowed property.
-		return docWith(files, key).errAt(key, "unknown key: check its spelling; Spin "+
-			"accepts the compose v1/v2 service keys and the Rancher keys", err)
+		return docWith(files, key).errAt(key, unknownKeyAdvice(key), err)
 	}
 	if m := additionalRE.FindStringSubmatch(problem); m != nil {
 		names := strings.Split(m[1], ", ")
-		name := strings.Trim(names[0], "'")
-		key = joinPath(key, name)
-		advice := "unknown key: check its spelling; Spin accepts the compose v1/v2 " +
-			"service keys and the Rancher keys"
-		if path == "" {
-			advice = "unknown top-level key: a Spin compose file may have version, " +
-				"services, volumes, networks and secrets; check its spelling"
-		}
-		return docWith(files, key).errAt(key, advice, err)
+		key = joinPath(key, strings.Trim(names[0], "'"))
+		return docWith(files, key).errAt(key, unknownKeyAdvice(key), err)
 	}
 
 	doc := docWith(files, key)
@@ -62,12 +54,34 @@ func schemaError(detail string, files []*composeFile, err error) error {
 		if isLooseString(key) && want == "string" {
 			want = "string or number"
 		}
-		problem = "must be a " + want
+		problem = "must be " + withArticle(want)
 		if got := valueAt(files, key); got != nil {
 			problem += ", not " + kindOf(got)
 		}
 	}
 	return doc.errAt(key, problem, err)
+}
+
+// unknownKeyAdvice says what an unknown key should be, by where it is.
+func unknownKeyAdvice(key string) string {
+	switch strings.Count(key, ".") {
+	case 0:
+		return "unknown top-level key: a Spin compose file may have version, " +
+			"services, volumes, networks and secrets; check its spelling"
+	case 2:
+		if strings.HasPrefix(key, "services.") {
+			return "unknown service key: check its spelling; Spin accepts the " +
+				"compose v1/v2 service keys and the Rancher keys"
+		}
+	}
+	return "unknown key: check its spelling"
+}
+
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 // castError explains a value compose-go could not convert after

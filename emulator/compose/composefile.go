@@ -74,9 +74,8 @@ func (f *composeFile) takeServices() error {
 				delete(raw, key)
 			}
 		}
-		// Rancher ignored service networks, and links may name services
-		// outside the file (cattle-api.md 7.8, 7.10); compose-go would
-		// reject both, so this package handles them.
+		// Rancher ignored service networks (cattle-api.md 7.8); compose-go
+		// would check them against the top-level ones.
 		delete(raw, "networks")
 		steps := []func(string, map[string]any, map[string]any, *serviceData) error{
 			f.takeLinks, f.takeVolumesFrom, f.takePorts, f.takeSecrets,
@@ -129,6 +128,7 @@ func (f *composeFile) takeVolumes() error {
 	return nil
 }
 
+// isExternal reads a volume's external key: true, "true", or {name: ...}.
 func isExternal(v any) bool {
 	switch t := v.(type) {
 	case bool:
@@ -154,10 +154,13 @@ func mappings(v any) map[string]map[string]any {
 	return out
 }
 
+// escapeDollar protects an already interpolated value from compose-go's
+// own interpolation pass.
 func escapeDollar(s string) string {
 	return strings.ReplaceAll(s, "$", "$$")
 }
 
+// describeOSError words a file error for a LoadError message.
 func describeOSError(err error) string {
 	if os.IsNotExist(err) {
 		return "it does not exist"

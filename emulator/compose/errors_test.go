@@ -48,7 +48,7 @@ services:
     imagee: nginx:1.13
 `},
 		file: "docker-compose.yml", key: "services.web.imagee", line: 5,
-		message: "unknown key",
+		message: "unknown service key",
 	}, {
 		name: "user-as-a-list",
 		files: map[string]string{"docker-compose.yml": `version: '2'

@@ -145,3 +145,20 @@ func TestNormalizeStackName(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultFilesIncludeOverride(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"docker-compose.yml":          "version: '2'\nservices:\n  web:\n    image: nginx\n",
+		"docker-compose.override.yml": "version: '2'\nservices:\n  web:\n    tty: true\n",
+	})
+	p, err := Load(context.Background(), Options{WorkingDir: dir, Environ: map[string]string{}})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if service(t, p, "web").LaunchConfig["tty"] != true {
+		t.Error("docker-compose.override.yml was not merged")
+	}
+	if len(p.Files) != 2 || p.Files[1] != filepath.Join(dir, "docker-compose.override.yml") {
+		t.Errorf("Files = %v", p.Files)
+	}
+}

@@ -163,7 +163,8 @@ func legacyPortRules(d *serviceData, labels types.Labels) []any {
 }
 
 // pruneEmpty drops null values, empty strings and empty lists or mappings
-// from mappings, recursively.
+// from mappings and lists, recursively (an unset ${DOMAIN} in certs leaves
+// an empty certificate name behind).
 func pruneEmpty(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -178,7 +179,9 @@ func pruneEmpty(v any) any {
 	case []any:
 		l := make([]any, 0, len(t))
 		for _, val := range t {
-			l = append(l, pruneEmpty(val))
+			if val = pruneEmpty(val); !isEmpty(val) {
+				l = append(l, val)
+			}
 		}
 		return l
 	}

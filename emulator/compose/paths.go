@@ -39,6 +39,10 @@ func (f *composeFile) checkEnvFiles(base string, view, raw map[string]any,
 		default:
 			return f.errAt(key, "must be a file path, not "+kindOf(e), nil)
 		}
+		if p == "" {
+			return f.errAt(key, "the env file path is empty; name a file or remove "+
+				"the entry", nil)
+		}
 		abs := absFrom(f.dir, p)
 		if _, err := os.Stat(abs); err != nil {
 			if required {
@@ -90,7 +94,10 @@ func (f *composeFile) checkVolumes(base string, view, raw map[string]any,
 			if typ == types.VolumeTypeVolume && src != "" {
 				f.named = append(f.named, src)
 			}
-			rawMap, _ := rawItems[i].(map[string]any)
+			var rawMap map[string]any
+			if i < len(rawItems) {
+				rawMap, _ = rawItems[i].(map[string]any)
+			}
 			if typ == types.VolumeTypeBind && strings.HasPrefix(src, ".") && rawMap != nil {
 				rawMap["source"] = escapeDollar(absFrom(f.dir, src))
 			}

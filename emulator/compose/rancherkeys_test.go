@@ -263,6 +263,32 @@ services:
 				`[300, {"/dev/sda": {"readBps": 1048576}}]`)
 		},
 	}, {
+		name: "launch-config-keys-from-either-file",
+		compose: `version: '2'
+services:
+  vm:
+    image: rancher/vm-ubuntu
+    type: virtualMachine
+    vcpu: 2
+    health_check: {port: 22, strategy: none}
+`,
+		rancher: `vm:
+  memory: 1024
+  userdata: "#cloud-config"
+  drain_timeout_ms: 5000
+`,
+		check: func(t *testing.T, p *Project) {
+			lc := service(t, p, "vm").LaunchConfig
+			got := map[string]any{}
+			for _, k := range []string{"kind", "vcpu", "memoryMb", "userdata",
+				"drainTimeoutMs", "healthCheck"} {
+				got[k] = lc[k]
+			}
+			wantJSON(t, "launch keys", got, `{"kind": "virtualMachine", "vcpu": 2,
+				"memoryMb": 1024, "userdata": "#cloud-config", "drainTimeoutMs": 5000,
+				"healthCheck": {"port": 22, "strategy": "none"}}`)
+		},
+	}, {
 		name: "user-as-number",
 		compose: `version: 2
 services:

@@ -8,6 +8,10 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
+// takeLinks reads links and external_links as target[:alias]. They are
+// kept from compose-go, which would insist that every target is a service
+// of the file, while Rancher also links to services of the stack that the
+// file does not define and to other stacks (cattle-api.md 7.10).
 func (f *composeFile) takeLinks(base string, view, raw map[string]any, d *serviceData) error {
 	for _, key := range []string{"links", "external_links"} {
 		list, err := stringList(view[key])
@@ -24,6 +28,9 @@ func (f *composeFile) takeLinks(base string, view, raw map[string]any, d *servic
 	return nil
 }
 
+// takeVolumesFrom keeps volumes_from as written: Rancher sends the names as
+// dataVolumesFromLaunchConfigs, and they name sidekicks, which compose-go
+// would take for services to depend on.
 func (f *composeFile) takeVolumesFrom(base string, view, raw map[string]any,
 	d *serviceData) error {
 	list, err := stringList(view["volumes_from"])
@@ -90,6 +97,8 @@ func (f *composeFile) takeSecrets(base string, view, _ map[string]any, d *servic
 	return nil
 }
 
+// secretRef reads one service secrets entry; nil means the entry has a
+// shape compose-go will reject with its own message.
 func secretRef(item any) (map[string]any, error) {
 	if s, ok := scalarString(item); ok {
 		return map[string]any{"source": s, "target": s}, nil

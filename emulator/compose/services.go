@@ -6,6 +6,14 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
+// builder holds what every service of the project is built from.
+type builder struct {
+	cp        *types.Project
+	data      map[string]*serviceData
+	sets      map[string]*settings
+	primaryOf map[string]string // sidekick -> its primary
+}
+
 // buildServices turns compose-go's services into Cattle services: sidekicks
 // folded into their primary, launch configs built, hashes stamped, and the
 // primaries put in dependency order.
@@ -15,13 +23,13 @@ func buildServices(cp *types.Project, files []*composeFile, rf *rancherFile,
 	if err != nil {
 		return nil, err
 	}
-	data := mergedData(files)
-	sets := map[string]*settings{}
+	b := &builder{cp: cp, data: mergedData(files), sets: map[string]*settings{},
+		primaryOf: primaryOf}
 	for _, name := range sortedKeys(cp.Services) {
-		if data[name] == nil {
-			data[name] = newServiceData()
+		if b.data[name] == nil {
+			b.data[name] = newServiceData()
 		}
-		if sets[name], err = gatherSettings(name, data[name], rf); err != nil {
+		if b.sets[name], err = gatherSettings(name, b.data[name], rf); err != nil {
 			return nil, err
 		}
 	}
@@ -34,10 +42,9 @@ func buildServices(cp *types.Project, files []*composeFile, rf *rancherFile,
 			continue
 		}
 		s := cp.Services[name]
-		svc := buildService(&s, cp, data, sets, primaryOf)
-		byName[name] = svc
+		byName[name] = b.service(&s)
+		edges[name] = b.unitDependencies(&s)
 		names = append(names, name)
-		edges[name] = unitDependencies(&s, cp, data, primaryOf)
 	}
 
 	var out []Service
@@ -47,9 +54,9 @@ func buildServices(cp *types.Project, files []*composeFile, rf *rancherFile,
 	return out, nil
 }
 
-func buildService(s *types.ServiceConfig, cp *types.Project, data map[string]*serviceData,
-	sets map[string]*settings, primaryOf map[string]string) Service {
-	d, st := data[s.Name], sets[s.Name]
+// service builds one primary service with its sidekicks.
+func (b *builder) service(s *types.ServiceConfig) Service {
+	d, st := b.data[s.Name], b.sets[s.Name]
 	kind := serviceKind(s, st)
 	svc := Service{
 		Name:          s.Name,
@@ -71,23 +78,43 @@ func buildService(s *types.ServiceConfig, cp *types.Project, data map[string]*se
 		svc.Metadata[k] = v
 	}
 	for _, sk := range sidekicksOf(s) {
-		side := cp.Services[sk]
+		side := b.cp.Services[sk]
 		// QUIRK: the CLI gives sidekicks the primary's secret list
 		// (cattle-api.md 7.7).
-		lc := launchConfig(&side, data[sk], sets[sk], secretRefs(d), false)
+		lc := launchConfig(&side, b.data[sk], b.sets[sk], secretRefs(d), false)
 		lc["name"] = sk
 		svc.SecondaryLaunchConfigs = append(svc.SecondaryLaunchConfigs, lc)
 	}
 	for _, l := range d.links {
 		// A link to a sidekick names no service; the CLI cannot resolve it
 		// and drops it, and the unit's own DNS covers sidekicks anyway.
-		if !l.External && primaryOf[l.Target] != "" {
+		if !l.External && b.primaryOf[l.Target] != "" {
 			continue
 		}
 		svc.Links = append(svc.Links, l)
 	}
 	stampHashes(&svc)
 	return svc
+}
+
+// unitDependencies lists the primaries a primary and its sidekicks need
+// started first.
+func (b *builder) unitDependencies(s *types.ServiceConfig) []string {
+	deps := dependencies(s, b.data[s.Name])
+	for _, sk := range sidekicksOf(s) {
+		side := b.cp.Services[sk]
+		deps = append(deps, dependencies(&side, b.data[sk])...)
+	}
+	var out []string
+	for _, dep := range deps {
+		if p := b.primaryOf[dep]; p != "" {
+			dep = p
+		}
+		if _, known := b.cp.Services[dep]; known && dep != s.Name {
+			out = appendNew(out, dep)
+		}
+	}
+	return out
 }
 
 // secretRefs copies the service's secret references, so launch configs do
@@ -102,27 +129,6 @@ func secretRefs(d *serviceData) []any {
 		refs = append(refs, c)
 	}
 	return refs
-}
-
-// unitDependencies lists the primaries a primary and its sidekicks need
-// started first.
-func unitDependencies(s *types.ServiceConfig, cp *types.Project,
-	data map[string]*serviceData, primaryOf map[string]string) []string {
-	deps := dependencies(s, data[s.Name])
-	for _, sk := range sidekicksOf(s) {
-		side := cp.Services[sk]
-		deps = append(deps, dependencies(&side, data[sk])...)
-	}
-	var out []string
-	for _, dep := range deps {
-		if p := primaryOf[dep]; p != "" {
-			dep = p
-		}
-		if _, known := cp.Services[dep]; known && dep != s.Name {
-			out = appendNew(out, dep)
-		}
-	}
-	return out
 }
 
 // stampHashes stores the config digests where the CLI keeps them

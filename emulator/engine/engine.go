@@ -62,6 +62,8 @@ type Engine interface {
 	// Logs streams a container's output as Docker multiplexes it; tty says whether the
 	// stream is raw (a TTY container) rather than multiplexed.
 	Logs(ctx context.Context, id string, opts LogOptions) (rc io.ReadCloser, tty bool, err error)
+	// Exec starts a command in a running container with its streams attached.
+	Exec(ctx context.Context, id string, opts ExecOptions) (ExecSession, error)
 	// Watch sends the id of every container carrying the match labels whose state
 	// changes (die, destroy, stop, start), until ctx ends.
 	Watch(ctx context.Context, match map[string]string) <-chan string
