@@ -10,20 +10,23 @@ const (
 )
 
 // serviceActions lists, per service state, the actions Cattle advertises (cattle-api 8.1).
+// setservicelinks is always present (see Actions): `up` relinks existing services.
 var serviceActions = map[string][]string{
-	"inactive": {"activate", "remove", "setservicelinks", "update", "upgrade"},
-	"active": {"deactivate", "remove", "restart", "setservicelinks", "update",
-		"upgrade"},
-	"error":            {"activate", "deactivate", "remove", "setservicelinks", "update"},
-	"upgraded":         {"finishupgrade", "remove", "rollback", "setservicelinks"},
-	"upgrading":        {"cancelupgrade", "remove", "rollback"},
-	"canceled-upgrade": {"remove", "rollback"},
-	"registering":      {"remove"},
-	"activating":       {"deactivate", "remove", "update"},
-	"updating-active":  {"deactivate", "remove", "update"},
-	"restarting":       {"deactivate", "remove"},
-	"deactivating":     {"remove"},
-	"removed":          {},
+	"inactive":          {"activate", "remove", "update", "upgrade"},
+	"active":            {"deactivate", "remove", "restart", "update", "upgrade"},
+	"error":             {"activate", "deactivate", "remove", "update"},
+	"upgraded":          {"finishupgrade", "remove", "rollback"},
+	"upgrading":         {"cancelupgrade", "remove", "rollback"},
+	"canceled-upgrade":  {"remove", "rollback"},
+	"registering":       {"remove"},
+	"activating":        {"deactivate", "remove", "update"},
+	"updating-active":   {"deactivate", "remove", "update"},
+	"restarting":        {"deactivate", "remove"},
+	"deactivating":      {"remove"},
+	"finishing-upgrade": {"remove"},
+	"rolling-back":      {"remove"},
+	"removing":          {},
+	"removed":           {},
 }
 
 // containerActions lists, per container state, the advertised actions.
@@ -61,7 +64,11 @@ func Actions(kind, state string) []string {
 		return hostActions[state]
 	default:
 		if isServiceKind(kind) {
-			return serviceActions[state]
+			acts := serviceActions[state]
+			if state != "removed" && state != "removing" {
+				acts = append(append([]string{}, acts...), "setservicelinks")
+			}
+			return acts
 		}
 		return nil
 	}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -32,7 +33,7 @@ func (e *Emulator) newMember(svc *Service, m member) (task, bool) {
 		AccountID: svc.AccountID, Created: time.Now().UTC()}, StackID: stack.ID,
 		ServiceID: svc.ID, LaunchConfig: m.name, ServiceIndex: m.index,
 		CreateIndex: svc.CreateIndex, UnitUUID: unit, HostID: HostID,
-		ImageUUID: fmt.Sprint(lcfg["imageUuid"]), Spec: lcfg}
+		ImageUUID: fmt.Sprint(lcfg["imageUuid"]), Spec: lcfg, Version: lcVersion(lcfg)}
 	setState(&c.Meta, "creating", "")
 	c.Labels = e.cattleLabels(stack, svc, c)
 	e.containers[id] = c
@@ -49,7 +50,8 @@ func (e *Emulator) newMember(svc *Service, m member) (task, bool) {
 	spec := engine.Spec{Name: name, Network: e.networkName(project), Aliases: aliases,
 		DNSSearch: []string{strings.ToLower(stack.Name) + ".rancher.internal",
 			strings.ToLower(fqService) + ".rancher.internal"},
-		Labels: c.Labels, LaunchConfig: lcfg, BindHost: e.cfg.BindHost}
+		Labels: c.Labels, LaunchConfig: lcfg, BindHost: e.cfg.BindHost,
+		Pull: svc.State == "upgrading"}
 	return task{kind: "create", container: id, spec: spec}, true
 }
 
@@ -206,9 +208,18 @@ func (e *Emulator) fail(id string, err error) {
 	e.persist(svc)
 }
 
+// portTaken finds Docker's report of a host port already in use.
+var portTaken = regexp.MustCompile(`Bind for ([0-9a-fA-F.:\[\]]+) failed: port is already ` +
+	`allocated|listen tcp4? ([0-9.:]+): bind: address already in use`)
+
 // dockerReason shortens a Docker error to the part a user needs.
 func dockerReason(err error) string {
 	msg := err.Error()
+	if m := portTaken.FindStringSubmatch(msg); m != nil {
+		addr := m[1] + m[2]
+		return fmt.Sprintf("host port %s is already in use (by another container or "+
+			"program); publish another port", addr)
+	}
 	if i := strings.Index(msg, "Error response from daemon: "); i >= 0 {
 		msg = msg[:i] + msg[i+len("Error response from daemon: "):]
 	}
@@ -225,8 +236,12 @@ func (e *Emulator) update(id string, fn func(*Container)) {
 	}
 }
 
-// ensureNetwork creates an environment's network once per daemon run.
+// ensureNetwork creates an environment's network once per daemon run. Creates of one
+// pass run concurrently, so the check and the create are serialised: Docker would accept
+// two networks of one name.
 func (e *Emulator) ensureNetwork(ctx context.Context, name string) error {
+	e.netMu.Lock()
+	defer e.netMu.Unlock()
 	e.mu.Lock()
 	done := e.networks[name]
 	e.mu.Unlock()

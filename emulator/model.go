@@ -63,6 +63,11 @@ type Service struct {
 	RetainIP      bool             `json:"retainIp,omitempty"`
 	CreateIndex   int              `json:"createIndex"`
 	HealthState   string           `json:"healthState,omitempty"`
+	// Upgrade holds the strategy and the previous launch configs of an in-service upgrade
+	// until it is finished or rolled back.
+	Upgrade *Upgrade `json:"upgrade,omitempty"`
+	// NextBatchAt paces the batches of an upgrade.
+	NextBatchAt time.Time `json:"nextBatchAt,omitzero"`
 	// RetryAt delays the next attempt to create containers after a Docker failure.
 	RetryAt time.Time `json:"retryAt,omitzero"`
 	// Failures counts consecutive failed attempts, for the retry backoff.
@@ -90,6 +95,11 @@ type Container struct {
 	// Desired is what the user last asked of a standalone action: "stopped" keeps the
 	// reconciler from starting the container again until its service is re-activated.
 	Desired string `json:"desired,omitempty"`
+	// Version is the launch config version the container was built from.
+	Version string `json:"version,omitempty"`
+	// Retired marks a container an upgrade replaced: kept stopped until the upgrade is
+	// finished (then removed) or rolled back (then started again).
+	Retired bool `json:"retired,omitempty"`
 	// RestartPending marks a restart asked for and not yet done.
 	RestartPending bool `json:"restartPending,omitempty"`
 }
@@ -105,4 +115,15 @@ type APIKey struct {
 // Caller is who makes an API request.
 type Caller struct {
 	User string
+}
+
+// Upgrade is an in-service upgrade in progress (Cattle's upgrade.inServiceStrategy).
+type Upgrade struct {
+	BatchSize          int              `json:"batchSize"`
+	IntervalMillis     int              `json:"intervalMillis"`
+	StartFirst         bool             `json:"startFirst,omitempty"`
+	LaunchConfig       map[string]any   `json:"launchConfig,omitempty"`
+	Secondary          []map[string]any `json:"secondaryLaunchConfigs,omitempty"`
+	PreviousLaunchConf map[string]any   `json:"previousLaunchConfig,omitempty"`
+	PreviousSecondary  []map[string]any `json:"previousSecondaryLaunchConfigs,omitempty"`
 }

@@ -72,17 +72,27 @@ func (e *Emulator) planService(svc *Service, now time.Time) []task {
 		if !runsContainers(svc) {
 			return nil
 		}
-		return e.planRunning(svc, live, now)
+		return e.planRunning(svc, live, now, nil)
+	case "upgrading", "upgraded", "finishing-upgrade", "rolling-back":
+		if !runsContainers(svc) {
+			return nil
+		}
+		return e.planUpgrade(svc, live, now)
 	}
 	return nil
 }
 
-// planRunning keeps Scale units of a service running. Callers hold e.mu.
-func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time) []task {
+// planRunning keeps Scale units of a service running; it makes no new container for a
+// unit in hold. Retired and removing containers are not units. Callers hold e.mu.
+func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
+	hold map[int]bool) []task {
 	var tasks []task
 	retryDue := !now.Before(svc.RetryAt)
 	units := map[int]map[string]*Container{}
 	for _, c := range live {
+		if c.Retired || c.State == "removing" {
+			continue
+		}
 		if c.State == "error" {
 			if retryDue {
 				setState(&c.Meta, "removed", c.TransitioningMessage)
@@ -131,7 +141,7 @@ func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time) [
 				c.Desired = ""
 			}
 			switch {
-			case c == nil && retryDue:
+			case c == nil && retryDue && !hold[i]:
 				if t, ok := e.newMember(svc, member{index: i, name: lcName}); ok {
 					tasks = append(tasks, t)
 				}

@@ -197,6 +197,12 @@ func (e *Emulator) ServiceAction(pid, id, action string, links []ServiceLink) (S
 		if err := e.setLinks(svc, links); err != nil {
 			return Service{}, err
 		}
+	case "finishupgrade":
+		e.finishUpgrade(svc)
+	case "rollback":
+		if err := e.rollback(svc); err != nil {
+			return Service{}, err
+		}
 	default:
 		return Service{}, &APIError{Status: 422, Code: "InvalidAction", FieldName: "action",
 			Message: fmt.Sprintf("%s is not supported by spinlocal yet", action)}

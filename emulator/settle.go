@@ -33,6 +33,18 @@ func (e *Emulator) settleService(svc *Service) {
 		health = "unhealthy"
 	case "inactive":
 		health = "unhealthy"
+	case "upgrading", "finishing-upgrade", "rolling-back":
+		if e.upgradeSettled(svc, live) {
+			next := "upgraded"
+			if svc.State != "upgrading" {
+				next = "active"
+				svc.Upgrade = nil
+			}
+			setState(&svc.Meta, next, "")
+		}
+		health = rollUp(e.runningUnits(svc, live), svc.Scale, runsContainers(svc))
+	case "upgraded":
+		health = rollUp(e.runningUnits(svc, live), svc.Scale, runsContainers(svc))
 	case "activating", "updating-active", "error", "restarting", "active":
 		running := e.runningUnits(svc, live)
 		settled := running == svc.Scale || !runsContainers(svc)
@@ -54,11 +66,33 @@ func (e *Emulator) settleService(svc *Service) {
 	}
 }
 
+// upgradeSettled reports whether an upgrade step is done: every unit runs the current
+// configs, and retired containers are stopped (upgrading) or gone (finish, rollback).
+func (e *Emulator) upgradeSettled(svc *Service, live []*Container) bool {
+	if runsContainers(svc) && e.runningUnits(svc, live) != svc.Scale {
+		return false
+	}
+	for _, c := range live {
+		switch {
+		case c.Retired && svc.State != "upgrading":
+			return false
+		case c.Retired && c.State != "stopped" && c.State != "error":
+			return false
+		case !c.Retired && outdated(svc, c):
+			return false
+		}
+	}
+	return true
+}
+
 // runningUnits counts units whose every member is running (or ran once, for start_once).
 func (e *Emulator) runningUnits(svc *Service, live []*Container) int {
 	members := len(launchConfigNames(svc))
 	perUnit := map[int]int{}
 	for _, c := range live {
+		if c.Retired || outdated(svc, c) {
+			continue
+		}
 		if c.State == "running" || (c.State == "stopped" && startedOnce(svc, c)) {
 			perUnit[c.ServiceIndex]++
 		}

@@ -13,7 +13,8 @@ import (
 // drops null keys, prints only what is set.
 func writeError(w http.ResponseWriter, err error) {
 	ae := emulator.AsAPIError(err)
-	body := map[string]any{"id": newID(), "type": "error", "links": map[string]any{},
+	body := map[string]any{"id": newID(), "type": "error", "baseType": "error",
+		"links":   map[string]any{},
 		"actions": map[string]any{}, "status": ae.Status, "code": ae.Code,
 		"message": nullable(ae.Message), "detail": nil, "fieldName": nullable(ae.FieldName)}
 	writeJSON(w, ae.Status, body)

@@ -1,6 +1,7 @@
 package fakeapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -225,7 +226,7 @@ func (x *execRelay) pump(ctx context.Context, q *stdinQueue) {
 	if !x.stdin {
 		sink = io.Discard
 	}
-	buf := make([]byte, 64<<10)
+	buf, text := make([]byte, 64<<10), make([]byte, 48<<10)
 	for {
 		typ, r, err := x.conn.NextReader()
 		if err != nil {
@@ -233,7 +234,7 @@ func (x *execRelay) pump(ctx context.Context, q *stdinQueue) {
 		}
 		switch {
 		case typ == websocket.TextMessage:
-			_, err = io.CopyBuffer(sink, base64.NewDecoder(base64.StdEncoding, r), buf)
+			err = decodeText(r, sink, text, buf)
 		case typ == websocket.BinaryMessage && x.ext:
 			err = x.control(ctx, r, sink, buf)
 		}
@@ -241,6 +242,26 @@ func (x *execRelay) pump(ctx context.Context, q *stdinQueue) {
 			x.s.log.Debug("exec input frame dropped", "err", err)
 		}
 	}
+}
+
+// decodeText writes the bytes of one base64 text frame to sink. A frame that fits in text
+// (every keystroke frame of the CLI) is decoded with no allocation; a longer one streams.
+func decodeText(r io.Reader, sink io.Writer, text, buf []byte) error {
+	n, err := io.ReadFull(r, text)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		m, err := base64.StdEncoding.Decode(buf, text[:n])
+		if err != nil {
+			return fmt.Errorf("decode input frame: %w", err)
+		}
+		_, err = sink.Write(buf[:m])
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("read input frame: %w", err)
+	}
+	rest := io.MultiReader(bytes.NewReader(text), r)
+	_, err = io.CopyBuffer(sink, base64.NewDecoder(base64.StdEncoding, rest), buf)
+	return err
 }
 
 // control handles one binary frame of the spinlocal protocol.

@@ -102,6 +102,14 @@ func (u urls) renderService(s emulator.Service, instances []emulator.Container,
 	m["secondaryLaunchConfigs"] = nonNilMaps(s.Secondary)
 	m["metadata"] = s.Metadata
 	m["upgrade"] = nil
+	if up := s.Upgrade; up != nil {
+		m["upgrade"] = map[string]any{"inServiceStrategy": map[string]any{
+			"batchSize": up.BatchSize, "intervalMillis": up.IntervalMillis,
+			"startFirst": up.StartFirst, "launchConfig": up.LaunchConfig,
+			"secondaryLaunchConfigs":         up.Secondary,
+			"previousLaunchConfig":           up.PreviousLaunchConf,
+			"previousSecondaryLaunchConfigs": up.PreviousSecondary}}
+	}
 	m["fqdn"] = nil
 	for k, v := range s.Extra {
 		m[k] = v

@@ -97,6 +97,11 @@ func (s *Server) serviceAction(req *request, id string) {
 		writeError(req.w, err)
 		return
 	}
+	if action == "upgrade" {
+		svc, err := s.emu.UpgradeService(req.u.pid, id, upgradeInput(body))
+		one(req, 202, s.renderService(req, svc), err)
+		return
+	}
 	var links []emulator.ServiceLink
 	if action == "setservicelinks" {
 		links, err = serviceLinks(body)
@@ -199,4 +204,22 @@ func serviceLinks(b map[string]any) ([]emulator.ServiceLink, error) {
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// upgradeInput reads an upgrade action's inServiceStrategy.
+func upgradeInput(body map[string]any) emulator.UpgradeInput {
+	st, ok := body["inServiceStrategy"].(map[string]any)
+	if !ok {
+		return emulator.UpgradeInput{}
+	}
+	in := emulator.UpgradeInput{HasStrategy: true, StartFirst: boolean(st, "startFirst"),
+		LaunchConfig: cleanMap(st, "launchConfig"),
+		Secondary:    cleanMaps(st, "secondaryLaunchConfigs")}
+	if n := optInt(st, "batchSize"); n != nil {
+		in.BatchSize = *n
+	}
+	if n := optInt(st, "intervalMillis"); n != nil {
+		in.IntervalMillis = *n
+	}
+	return in
 }

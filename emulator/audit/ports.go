@@ -76,8 +76,8 @@ func (c *checker) checkHostPorts(l launch, raw string, lo, hi int) {
 		switch {
 		case p == 80 || p == 443:
 			c.add(rulePortNotAllowed, l.t, "ports", "host port %d (%q) is kept for the Spin "+
-				"reverse proxy; ask NERSC staff for a proxy entry and drop the port, or use "+
-				"one of %s", p, raw, allowedPorts)
+				"reverse proxy; allowed: no ports: entry behind the proxy (NERSC staff set "+
+				"it up on request), or a host port from %s", p, raw, allowedPorts)
 			return
 		case !firewalled(p):
 			c.add(rulePortNotAllowed, l.t, "ports", "host port %d (%q) is not "+

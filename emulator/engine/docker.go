@@ -5,6 +5,7 @@ import (
 
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -64,7 +65,7 @@ func (d *Docker) Create(ctx context.Context, spec Spec) (Status, error) {
 	}
 	always := lc(spec.LaunchConfig).strMap("labels")["io.rancher.container.pull_image"] ==
 		"always"
-	if err := d.ensureImage(ctx, cfg.Image, always); err != nil {
+	if err := d.ensureImage(ctx, cfg.Image, always || spec.Pull); err != nil {
 		return Status{}, err
 	}
 	name := spec.Name
@@ -93,6 +94,11 @@ func (d *Docker) ensureImage(ctx context.Context, ref string, always bool) error
 	}
 	rc, err := d.cli.ImagePull(ctx, ref, image.PullOptions{})
 	if err != nil {
+		if _, ierr := d.cli.ImageInspect(ctx, ref); ierr == nil {
+			// A laptop image that was never pushed: keep the local copy.
+			slog.Warn("pull failed, using the local image", "image", ref, "err", err)
+			return nil
+		}
 		return fmt.Errorf("pull image %s: %w", ref, err)
 	}
 	defer rc.Close()

@@ -23,6 +23,9 @@ type Spec struct {
 	LaunchConfig map[string]any
 	// BindHost is the address published ports bind to when a port names none.
 	BindHost string
+	// Pull asks for a fresh pull of the image (upgrades do); a failed pull falls back to a
+	// local copy when there is one.
+	Pull bool
 }
 
 // Status is what the engine reports about one container.

@@ -2,6 +2,8 @@ package apitest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -63,11 +65,8 @@ func Start(t *testing.T, stateDir string) *Daemon {
 	if stateDir == "" {
 		stateDir = t.TempDir()
 	}
-	name := strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))
-	if len(name) > 30 {
-		name = name[:30]
-	}
-	prefix := "sltest-" + name
+	sum := sha256.Sum256([]byte(t.Name() + stateDir))
+	prefix := "sltest-" + hex.EncodeToString(sum[:5])
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{
 		Level: slog.LevelWarn}))
 	emu, err := emulator.Open(emulator.Config{StateDir: stateDir, Engine: eng, Logger: log,

@@ -1,0 +1,139 @@
+package emulator
+
+import (
+	"sort"
+	"time"
+)
+
+// planUpgrade drives the upgrade states. Callers hold e.mu.
+//
+//	upgrading          retire outdated units a batch at a time, start their replacements
+//	upgraded           keep the new units running, the retired ones stopped
+//	finishing-upgrade  remove the retired containers
+//	rolling-back       remove the new containers, then start the retired ones again
+func (e *Emulator) planUpgrade(svc *Service, live []*Container, now time.Time) []task {
+	var tasks []task
+	startFirst := svc.Upgrade != nil && svc.Upgrade.StartFirst
+	switch svc.State {
+	case "finishing-upgrade":
+		for _, c := range live {
+			if c.Retired {
+				tasks = append(tasks, e.removeTask(c))
+			}
+		}
+		return append(tasks, e.planRunning(svc, live, now, nil)...)
+	case "rolling-back":
+		return e.planRollback(svc, live, now)
+	}
+	hold := map[int]bool{}
+	if svc.State == "upgrading" && !now.Before(svc.NextBatchAt) {
+		if e.retireBatch(svc, live) && svc.Upgrade != nil {
+			interval := time.Duration(svc.Upgrade.IntervalMillis) * time.Millisecond
+			svc.NextBatchAt = now.Add(interval)
+			e.persist(svc)
+		}
+	}
+	for _, c := range live {
+		if !c.Retired || c.State == "removing" {
+			continue
+		}
+		busy := c.State == "running" || c.State == "starting" || c.State == "stopping"
+		switch {
+		case !startFirst && busy:
+			// Stop first: the replacement waits until the old container is down.
+			hold[c.ServiceIndex] = true
+			if c.State != "stopping" {
+				tasks = append(tasks, task{kind: "stop", container: c.ID, dockerID: c.DockerID})
+			}
+		case startFirst && c.State == "running" && e.unitRunning(svc, live, c.ServiceIndex):
+			tasks = append(tasks, task{kind: "stop", container: c.ID, dockerID: c.DockerID})
+		}
+	}
+	return append(tasks, e.planRunning(svc, live, now, hold)...)
+}
+
+// retireBatch marks the containers of up to BatchSize outdated units retired and reports
+// whether it retired any. Callers hold e.mu.
+func (e *Emulator) retireBatch(svc *Service, live []*Container) bool {
+	byUnit := map[int][]*Container{}
+	for _, c := range live {
+		if !c.Retired && c.State != "removing" && outdated(svc, c) {
+			byUnit[c.ServiceIndex] = append(byUnit[c.ServiceIndex], c)
+		}
+	}
+	if len(byUnit) == 0 {
+		return false
+	}
+	indexes := make([]int, 0, len(byUnit))
+	for i := range byUnit {
+		indexes = append(indexes, i)
+	}
+	sort.Ints(indexes)
+	batch := 1
+	if svc.Upgrade != nil && svc.Upgrade.BatchSize > 0 {
+		batch = svc.Upgrade.BatchSize
+	}
+	for n, i := range indexes {
+		if n == batch {
+			break
+		}
+		for _, c := range byUnit[i] {
+			c.Retired = true
+			e.persist(c)
+		}
+	}
+	return true
+}
+
+// planRollback removes the containers of the new configs, then starts the retired ones
+// built from the restored configs. Callers hold e.mu.
+func (e *Emulator) planRollback(svc *Service, live []*Container, now time.Time) []task {
+	var tasks []task
+	newLeft := false
+	for _, c := range live {
+		if !c.Retired && outdated(svc, c) {
+			newLeft = true
+			if c.State != "removing" {
+				tasks = append(tasks, e.removeTask(c))
+			}
+		}
+	}
+	if newLeft {
+		return tasks
+	}
+	for _, c := range live {
+		if !c.Retired {
+			continue
+		}
+		if outdated(svc, c) {
+			tasks = append(tasks, e.removeTask(c))
+			continue
+		}
+		c.Retired = false
+		e.persist(c)
+	}
+	return append(tasks, e.planRunning(svc, live, now, nil)...)
+}
+
+// removeTask marks a container removing and returns the task that removes it.
+func (e *Emulator) removeTask(c *Container) task {
+	setState(&c.Meta, "removing", "")
+	e.persist(c)
+	return task{kind: "remove", container: c.ID, dockerID: c.DockerID}
+}
+
+// unitRunning reports whether every current member of a unit runs. Callers hold e.mu.
+func (e *Emulator) unitRunning(svc *Service, live []*Container, index int) bool {
+	running := map[string]bool{}
+	for _, c := range live {
+		if c.ServiceIndex == index && !c.Retired && c.State == "running" {
+			running[c.LaunchConfig] = true
+		}
+	}
+	for _, name := range launchConfigNames(svc) {
+		if !running[name] {
+			return false
+		}
+	}
+	return true
+}
