@@ -47,6 +47,7 @@ type Emulator struct {
 	containers map[string]*Container
 	keys       map[string]*APIKey
 	networks   map[string]bool
+	pulls      map[string]*PullTask
 	netMu      sync.Mutex
 
 	kick chan struct{}

@@ -236,3 +236,10 @@ func (f *fakeEngine) setErrors(create, start error) {
 	defer f.mu.Unlock()
 	f.createErr, f.startErr = create, start
 }
+
+func (f *fakeEngine) Pull(_ context.Context, ref string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("pull " + ref)
+	return "", nil
+}

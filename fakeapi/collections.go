@@ -16,7 +16,7 @@ var serviceCollections = map[string]string{
 // and every id is unknown.
 var emptyCollections = map[string]string{
 	"volumes": "volume", "volumetemplates": "volumeTemplate", "secrets": "secret",
-	"certificates": "certificate", "pulltasks": "pullTask", "settings": "setting",
+	"certificates": "certificate", "settings": "setting",
 	"servicelogs": "serviceLog", "machines": "machine", "projecttemplates": "projectTemplate",
 }
 
@@ -33,6 +33,8 @@ func (s *Server) serveCollection(req *request, coll string, rest []string) {
 		s.serveHosts(req, rest)
 	case coll == "subscribe" && len(rest) == 0:
 		s.serveSubscribe(req)
+	case coll == "pulltasks":
+		s.servePullTasks(req, rest)
 	case coll == "serviceconsumemaps":
 		s.serveConsumeMaps(req, rest)
 	case emptyCollections[coll] != "":

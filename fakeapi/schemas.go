@@ -46,7 +46,7 @@ var projectSchemas = []schemaDef{
 	{"secret", "secrets", getOnly, getDelete},
 	{"serviceConsumeMap", "serviceConsumeMaps", getOnly, getOnly},
 	{"certificate", "certificates", getOnly, getOnly},
-	{"pullTask", "pullTasks", getOnly, getOnly},
+	{"pullTask", "pullTasks", getPost, getOnly},
 	{"setting", "settings", getOnly, getOnly},
 	{"serviceLog", "serviceLogs", getOnly, getOnly},
 	{"machine", "machines", getOnly, getOnly},

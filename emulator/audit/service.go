@@ -2,8 +2,9 @@ package audit
 
 // CheckService audits one service as the API receives it: the primary
 // launch config and its sidekicks (secondary launch configs, each with
-// "name"). It also checks the names of the volumes and secrets the service
-// uses, since through the API that is where they first appear.
+// "name"). It also checks the names of the volumes it mounts and of the
+// secrets it names by "source", since through the API that is where they
+// first appear; references by secretId alone are not checked.
 func CheckService(cfg Config, stack, service string, launchConfig map[string]any,
 	secondary []map[string]any) []Finding {
 	c := &checker{cfg: cfg}

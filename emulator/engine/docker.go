@@ -300,3 +300,21 @@ func (d *Docker) HasImage(ctx context.Context, ref string) bool {
 	_, err := d.cli.ImageInspect(ctx, ref)
 	return err == nil
 }
+
+// Pull fetches ref from its registry. When the pull fails but a local copy exists (a laptop
+// image that was never pushed), the local copy is used and the reason is returned as a
+// warning.
+func (d *Docker) Pull(ctx context.Context, ref string) (warning string, err error) {
+	rc, err := d.cli.ImagePull(ctx, ref, image.PullOptions{})
+	if err == nil {
+		_, err = io.Copy(io.Discard, rc)
+		rc.Close()
+	}
+	if err == nil {
+		return "", nil
+	}
+	if _, ierr := d.cli.ImageInspect(ctx, ref); ierr == nil {
+		return fmt.Sprintf("pull of %s failed (%v); using the local image", ref, err), nil
+	}
+	return "", fmt.Errorf("pull image %s: %w", ref, err)
+}
