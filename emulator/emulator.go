@@ -292,5 +292,6 @@ func newUUID() string {
 
 // Run reconciles until ctx ends.
 func (e *Emulator) Run(ctx context.Context) {
+	go e.runHealth(ctx)
 	e.runReconciler(ctx)
 }

@@ -180,6 +180,7 @@ func (e *Emulator) afterStart(ctx context.Context, id, dockerID string, err erro
 			return
 		}
 		setState(&c.Meta, "running", "")
+		startHealth(c)
 	})
 }
 

@@ -95,6 +95,11 @@ type Container struct {
 	// Desired is what the user last asked of a standalone action: "stopped" keeps the
 	// reconciler from starting the container again until its service is re-activated.
 	Desired string `json:"desired,omitempty"`
+	// HealthState is "" without a health check, else initializing, healthy, unhealthy or
+	// reinitializing.
+	HealthState string `json:"healthState,omitempty"`
+	// HealthChanged is when HealthState last changed (for the initializing timeouts).
+	HealthChanged time.Time `json:"healthChanged,omitzero"`
 	// Version is the launch config version the container was built from.
 	Version string `json:"version,omitempty"`
 	// Retired marks a container an upgrade replaced: kept stopped until the upgrade is

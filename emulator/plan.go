@@ -107,6 +107,7 @@ func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
 		}
 		units[c.ServiceIndex][c.LaunchConfig] = c
 	}
+	tasks = append(tasks, e.replaceUnhealthy(units, now)...)
 	indexes := make([]int, 0, len(units))
 	for i := range units {
 		indexes = append(indexes, i)
@@ -202,4 +203,50 @@ func launchConfigFor(svc *Service, name string) map[string]any {
 		}
 	}
 	return nil
+}
+
+// replaceUnhealthy removes the units the health strategies give up on: a unit with an
+// unhealthy container (strategy recreate; recreateOnQuorum only while enough other units
+// are fine), or one stuck initializing past its timeout. The caller then makes new units.
+// Callers hold e.mu.
+func (e *Emulator) replaceUnhealthy(units map[int]map[string]*Container,
+	now time.Time) []task {
+	fine := 0
+	for _, members := range units {
+		ok := true
+		for _, c := range members {
+			if c.HealthState == "unhealthy" || c.HealthState == "initializing" ||
+				c.HealthState == "reinitializing" {
+				ok = false
+			}
+		}
+		if ok {
+			fine++
+		}
+	}
+	var tasks []task
+	for i, members := range units {
+		why := ""
+		for _, c := range members {
+			hc, ok := parseHealthCheck(c.Spec)
+			switch {
+			case !ok || c.State != "running":
+			case healthTimedOut(c, now):
+				why = c.Name + " did not pass its health check in time"
+			case c.HealthState != "unhealthy" || hc.strategy == "none":
+			case hc.strategy == "recreateOnQuorum" && fine < hc.quorum:
+			default:
+				why = c.Name + " is unhealthy"
+			}
+		}
+		if why == "" {
+			continue
+		}
+		e.log.Info("replacing unit", "reason", why)
+		for _, c := range members {
+			tasks = append(tasks, e.removeTask(c))
+		}
+		delete(units, i)
+	}
+	return tasks
 }

@@ -324,43 +324,51 @@ func TestLowestFreeUnit(t *testing.T) {
 
 func TestRollUpUnit(t *testing.T) {
 	tests := []struct {
-		running, scale int
-		containers     bool
-		want           string
+		expected, healthy, initializing, once int
+		want                                  string
 	}{
-		{0, 1, true, "unhealthy"},
-		{1, 1, true, "healthy"},
-		{1, 3, true, "degraded"},
-		{2, 3, true, "degraded"},
-		{3, 3, true, "healthy"},
-		{4, 3, true, "healthy"}, // a scale-down in progress
-		{0, 0, true, "healthy"},
-		{0, 2, false, "healthy"}, // dnsService, externalService
+		{1, 0, 0, 0, "unhealthy"},
+		{1, 1, 0, 0, "healthy"},
+		{3, 1, 0, 0, "degraded"},
+		{3, 1, 1, 0, "initializing"}, // initializing wins over degraded
+		{3, 3, 0, 0, "healthy"},
+		{3, 4, 0, 0, "healthy"}, // a scale-down in progress
+		{0, 0, 0, 0, "healthy"},
+		{2, 0, 0, 2, "started-once"},
+		{2, 1, 0, 1, "healthy"},
+		{2, 0, 2, 0, "initializing"},
 	}
 	for _, tt := range tests {
-		if got := rollUp(tt.running, tt.scale, tt.containers); got != tt.want {
-			t.Errorf("rollUp(%d, %d, %v) = %q, want %q", tt.running, tt.scale,
-				tt.containers, got, tt.want)
+		got := rollUp(tt.expected, tt.healthy, tt.initializing, tt.once)
+		if got != tt.want {
+			t.Errorf("rollUp(%+v) = %q, want %q", tt, got, tt.want)
 		}
 	}
 }
 
 func TestStackHealthUnit(t *testing.T) {
+	on := func(h string) memberHealth { return memberHealth{active: true, health: h} }
+	off := func(h string) memberHealth { return memberHealth{active: false, health: h} }
 	tests := []struct {
-		states []string
-		want   string
+		members []memberHealth
+		want    string
 	}{
 		{nil, "healthy"},
-		{[]string{"healthy"}, "healthy"},
-		{[]string{"healthy", "healthy"}, "healthy"},
-		{[]string{"healthy", "unhealthy"}, "degraded"},
-		{[]string{"healthy", "degraded"}, "degraded"},
-		{[]string{"unhealthy"}, "unhealthy"},
-		{[]string{"unhealthy", "unhealthy"}, "unhealthy"},
+		{[]memberHealth{on("healthy")}, "healthy"},
+		{[]memberHealth{on("healthy"), on("healthy")}, "healthy"},
+		{[]memberHealth{on("healthy"), on("unhealthy")}, "degraded"},
+		{[]memberHealth{on("healthy"), on("degraded")}, "degraded"},
+		{[]memberHealth{on("unhealthy")}, "unhealthy"},
+		{[]memberHealth{on("initializing"), on("unhealthy")}, "initializing"},
+		// A stopped service: the stack is degraded, or unhealthy when all are stopped.
+		{[]memberHealth{on("healthy"), off("unhealthy")}, "degraded"},
+		{[]memberHealth{off("unhealthy"), off("unhealthy")}, "unhealthy"},
+		{[]memberHealth{on("started-once")}, "started-once"},
+		{[]memberHealth{on("healthy"), on("started-once")}, "healthy"},
 	}
 	for _, tt := range tests {
-		if got := stackHealth(tt.states); got != tt.want {
-			t.Errorf("stackHealth(%v) = %q, want %q", tt.states, got, tt.want)
+		if got := stackHealth(tt.members); got != tt.want {
+			t.Errorf("stackHealth(%+v) = %q, want %q", tt.members, got, tt.want)
 		}
 	}
 }

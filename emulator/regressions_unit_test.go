@@ -30,24 +30,6 @@ func TestStartOnceServiceHealthUnit(t *testing.T) {
 	}
 }
 
-// cattle-semantics 3.4: all members started-once gives started-once; healthy and
-// started-once members together give healthy.
-func TestStackHealthStartedOnceUnit(t *testing.T) {
-	tests := []struct {
-		states []string
-		want   string
-	}{
-		{[]string{"started-once"}, "started-once"},
-		{[]string{"started-once", "started-once"}, "started-once"},
-		{[]string{"healthy", "started-once"}, "healthy"},
-	}
-	for _, tt := range tests {
-		if got := stackHealth(tt.states); got != tt.want {
-			t.Errorf("stackHealth(%v) = %q, want %q", tt.states, got, tt.want)
-		}
-	}
-}
-
 // cattle-semantics 2.4: sidekick names share the service-name namespace and its rules;
 // a bad name is 422 InvalidCharacters. spinlocal accepts it and later names a container
 // and a DNS alias after it.

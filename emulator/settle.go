@@ -20,7 +20,7 @@ func (e *Emulator) settle() {
 func (e *Emulator) settleService(svc *Service) {
 	live := e.liveContainers(svc.ID)
 	before := svc.Meta
-	health := svc.HealthState
+	healthBefore := svc.HealthState
 	switch svc.State {
 	case "removing":
 		if len(live) == 0 {
@@ -30,9 +30,6 @@ func (e *Emulator) settleService(svc *Service) {
 		if !anyIn(live, "running", "starting", "restarting", "stopping") {
 			setState(&svc.Meta, "inactive", "")
 		}
-		health = "unhealthy"
-	case "inactive":
-		health = "unhealthy"
 	case "upgrading", "finishing-upgrade", "rolling-back":
 		if e.upgradeSettled(svc, live) {
 			next := "upgraded"
@@ -42,26 +39,18 @@ func (e *Emulator) settleService(svc *Service) {
 			}
 			setState(&svc.Meta, next, "")
 		}
-		health = rollUp(e.runningUnits(svc, live), svc.Scale, runsContainers(svc))
-	case "upgraded":
-		health = rollUp(e.runningUnits(svc, live), svc.Scale, runsContainers(svc))
-	case "activating", "updating-active", "error", "restarting", "active":
-		running := e.runningUnits(svc, live)
-		settled := running == svc.Scale || !runsContainers(svc)
+	case "activating", "updating-active", "error", "restarting":
+		settled := e.runningUnits(svc, live) == svc.Scale || !runsContainers(svc)
 		if svc.State == "restarting" && anyPending(live) {
 			settled = false
 		}
-		if settled && svc.State != "active" {
+		if settled {
 			setState(&svc.Meta, "active", "")
 			svc.Failures = 0
 		}
-		health = rollUp(running, svc.Scale, runsContainers(svc))
-		if health == "healthy" && e.allStartedOnce(svc, live) {
-			health = "started-once"
-		}
 	}
-	if svc.Meta != before || health != svc.HealthState {
-		svc.HealthState = health
+	svc.HealthState = e.serviceHealth(svc, live)
+	if svc.Meta != before || svc.HealthState != healthBefore {
 		e.persist(svc)
 	}
 }
@@ -106,72 +95,119 @@ func (e *Emulator) runningUnits(svc *Service, live []*Container) int {
 	return n
 }
 
-// rollUp gives a service's health from its running units, as Cattle did for services
-// without health checks.
-func rollUp(running, scale int, hasContainers bool) string {
-	switch {
-	case !hasContainers || running >= scale:
+// serviceHealth rolls container health up to the service as Cattle did (semantics 3.3).
+// Callers hold e.mu.
+func (e *Emulator) serviceHealth(svc *Service, live []*Container) string {
+	if !runsContainers(svc) {
 		return "healthy"
-	case running == 0:
-		return "unhealthy"
 	}
-	return "degraded"
+	var healthy, initializing, once int
+	for _, c := range live {
+		if c.Retired || outdated(svc, c) {
+			continue
+		}
+		switch {
+		case startedOnce(svc, c) && (c.State == "stopped" || c.State == "stopping"):
+			once++
+		case c.State != "running":
+		case c.HealthState == "" || c.HealthState == "healthy":
+			healthy++
+		case c.HealthState == "initializing" || c.HealthState == "reinitializing":
+			initializing++
+		}
+	}
+	return rollUp(svc.Scale*len(launchConfigNames(svc)), healthy, initializing, once)
+}
+
+// rollUp applies Cattle's service health rule, first match wins: started-once, healthy,
+// initializing, degraded, unhealthy.
+func rollUp(expected, healthy, initializing, once int) string {
+	switch {
+	case once > 0 && once >= expected:
+		return "started-once"
+	case healthy+once >= expected:
+		return "healthy"
+	case initializing > 0:
+		return "initializing"
+	case healthy > 0:
+		return "degraded"
+	}
+	return "unhealthy"
 }
 
 func (e *Emulator) settleStack(st *Stack) {
 	before := st.Meta
 	healthBefore := st.HealthState
-	var states []string
+	var members []memberHealth
 	for _, svc := range e.services {
-		if svc.StackID == st.ID && svc.Removed == nil {
-			states = append(states, svc.HealthState)
+		if svc.StackID != st.ID || svc.Removed != nil || svc.State == "removing" {
+			continue
 		}
+		members = append(members, memberHealth{active: activeService[svc.State],
+			health: svc.HealthState})
 	}
-	if st.State == "removing" && len(states) == 0 {
+	if st.State == "removing" && !e.stackHasServices(st.ID) {
 		setState(&st.Meta, "removed", "")
 	}
-	st.HealthState = stackHealth(states)
+	st.HealthState = stackHealth(members)
 	if st.Meta != before || st.HealthState != healthBefore {
 		e.persist(st)
 	}
 }
 
-// stackHealth aggregates service health: healthy when all are (a start-once service that
-// has run counts as healthy), started-once when all services are start-once and done,
-// unhealthy when none is healthy.
-func stackHealth(states []string) string {
-	healthy, once := 0, 0
-	for _, s := range states {
-		switch s {
-		case "healthy":
-			healthy++
-		case "started-once":
-			once++
+func (e *Emulator) stackHasServices(id string) bool {
+	for _, svc := range e.services {
+		if svc.StackID == id && svc.Removed == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// activeService are the service states Cattle counts as active for stack health.
+var activeService = map[string]bool{"activating": true, "active": true,
+	"updating-active": true, "upgrading": true, "rolling-back": true,
+	"canceling-upgrade": true, "canceled-upgrade": true, "finishing-upgrade": true,
+	"upgraded": true, "restarting": true}
+
+// memberHealth is one service as stack health sees it.
+type memberHealth struct {
+	active bool
+	health string
+}
+
+// stackHealth aggregates service health as Cattle did (semantics 3.4).
+func stackHealth(members []memberHealth) string {
+	allOnce, allGood := true, true
+	var initializing, good bool
+	for _, m := range members {
+		okHealth := m.health == "healthy" || m.health == "started-once"
+		if !m.active || m.health != "started-once" {
+			allOnce = false
+		}
+		if !m.active || !okHealth {
+			allGood = false
+		}
+		if m.health == "initializing" {
+			initializing = true
+		}
+		if okHealth {
+			good = true
 		}
 	}
 	switch {
-	case len(states) > 0 && once == len(states):
-		return "started-once"
-	case healthy+once == len(states):
+	case len(members) == 0:
 		return "healthy"
-	case healthy+once == 0:
-		return "unhealthy"
+	case allOnce:
+		return "started-once"
+	case allGood:
+		return "healthy"
+	case initializing:
+		return "initializing"
+	case good:
+		return "degraded"
 	}
-	return "degraded"
-}
-
-// allStartedOnce reports whether a service is start-once and every unit has run and exited.
-func (e *Emulator) allStartedOnce(svc *Service, live []*Container) bool {
-	done := 0
-	for _, c := range live {
-		if !startedOnce(svc, c) {
-			return false
-		}
-		if c.State == "stopped" {
-			done++
-		}
-	}
-	return done > 0
+	return "unhealthy"
 }
 
 func anyIn(cs []*Container, states ...string) bool {

@@ -195,7 +195,7 @@ func (u urls) renderContainer(c emulator.Container) map[string]any {
 	m["hostId"] = c.HostID
 	m["primaryIpAddress"] = nullable(c.IPAddress)
 	m["externalId"] = nullable(c.DockerID)
-	m["healthState"] = nil
+	m["healthState"] = nullable(c.HealthState)
 	m["stackId"] = nullable(c.StackID)
 	m["serviceIds"] = []string{}
 	if c.ServiceID != "" {
@@ -205,6 +205,10 @@ func (u urls) renderContainer(c emulator.Container) map[string]any {
 	m["createIndex"] = c.CreateIndex
 	m["serviceIndex"] = strconv.Itoa(c.ServiceIndex)
 	m["deploymentUnitUuid"] = nullable(c.UnitUUID)
+	m["version"] = nullable(c.Version)
+	if hc, ok := c.Spec["healthCheck"]; ok {
+		m["healthCheck"] = hc
+	}
 	m["startCount"] = c.StartCount
 	m["system"] = false
 	m["nativeContainer"] = false
