@@ -21,6 +21,11 @@ func (e *Emulator) newMember(svc *Service, m member) (task, bool) {
 		return task{}, false
 	}
 	lcfg := launchConfigFor(svc, m.name)
+	volumesFrom, netContainer, ready := e.unitDependencies(svc, m.index, lcfg)
+	if !ready {
+		// A sibling it mounts or shares a network with is not there yet: next pass.
+		return task{}, false
+	}
 	id, err := e.nextID(prefixContainer)
 	if err != nil {
 		e.log.Error("reconcile: cannot allocate a container id", "err", err)
@@ -51,8 +56,52 @@ func (e *Emulator) newMember(svc *Service, m member) (task, bool) {
 		DNSSearch: []string{strings.ToLower(stack.Name) + ".rancher.internal",
 			strings.ToLower(fqService) + ".rancher.internal"},
 		Labels: c.Labels, LaunchConfig: lcfg, BindHost: e.cfg.BindHost,
-		Pull: svc.State == "upgrading"}
+		Pull: svc.State == "upgrading", VolumesFrom: volumesFrom,
+		NetworkContainer: netContainer}
+	if netContainer != "" {
+		spec.Aliases, spec.DNSSearch = nil, nil
+	}
 	return task{kind: "create", container: id, spec: spec}, true
+}
+
+// unitDependencies finds the Docker ids of the unit members a launch config mounts
+// volumes from or shares the network of; ready is false while one is missing.
+// Callers hold e.mu.
+func (e *Emulator) unitDependencies(svc *Service, index int, lcfg map[string]any) (
+	volumesFrom []string, network string, ready bool) {
+	sibling := func(name string) string {
+		for _, c := range e.containers {
+			if c.ServiceID == svc.ID && c.ServiceIndex == index && c.LaunchConfig == name &&
+				c.Removed == nil && !c.Retired && c.DockerID != "" &&
+				(c.State == "running" || c.State == "stopped") {
+				return c.DockerID
+			}
+		}
+		return ""
+	}
+	names, _ := lcfg["dataVolumesFromLaunchConfigs"].([]any)
+	for _, n := range names {
+		id := sibling(lcNameOf(svc, fmt.Sprint(n)))
+		if id == "" {
+			return nil, "", false
+		}
+		volumesFrom = append(volumesFrom, id)
+	}
+	if mode, _ := lcfg["networkMode"].(string); mode == "container" {
+		target, _ := lcfg["networkLaunchConfig"].(string)
+		if network = sibling(lcNameOf(svc, target)); network == "" {
+			return nil, "", false
+		}
+	}
+	return volumesFrom, network, true
+}
+
+// lcNameOf maps a launch config name to the member key: "" for the primary.
+func lcNameOf(svc *Service, name string) string {
+	if name == svc.Name {
+		return ""
+	}
+	return name
 }
 
 // unitUUID returns the deployment unit id shared by the members of one unit.

@@ -23,6 +23,12 @@ type Spec struct {
 	LaunchConfig map[string]any
 	// BindHost is the address published ports bind to when a port names none.
 	BindHost string
+	// VolumesFrom are Docker ids of containers whose volumes this one mounts (sidekicks
+	// of the same unit named in dataVolumesFromLaunchConfigs).
+	VolumesFrom []string
+	// NetworkContainer is the Docker id of the container whose network this one shares
+	// (networkMode "container" with networkLaunchConfig).
+	NetworkContainer string
 	// Pull asks for a fresh pull of the image (upgrades do); a failed pull falls back to a
 	// local copy when there is one.
 	Pull bool

@@ -129,6 +129,7 @@ func dockerConfig(spec Spec) (*container.Config, *container.HostConfig,
 
 	host := &container.HostConfig{
 		Binds:          m.list("dataVolumes"),
+		VolumesFrom:    spec.VolumesFrom,
 		PortBindings:   bindings,
 		CapAdd:         m.list("capAdd"),
 		CapDrop:        m.list("capDrop"),
@@ -192,6 +193,9 @@ func networkMode(m lc, spec Spec, host *container.HostConfig) (*network.Networki
 		return nil, nil
 	case strings.HasPrefix(mode, "container:"):
 		host.NetworkMode = container.NetworkMode(mode)
+		return nil, nil
+	case mode == "container" && spec.NetworkContainer != "":
+		host.NetworkMode = container.NetworkMode("container:" + spec.NetworkContainer)
 		return nil, nil
 	}
 	return nil, fmt.Errorf("networkMode %q is not supported (use managed, host, none, "+
