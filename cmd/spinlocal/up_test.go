@@ -178,3 +178,38 @@ func TestUpRefusesBadComposeAndCreatesNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestUpLeavesStartOnCreateFalseInactive(t *testing.T) {
+	d := apitest.StartClean(t)
+	requireImages(t, d, apitest.Image())
+	dir := filepath.Join(t.TempDir(), "jobs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	compose := "version: '2'\nservices:\n  app:\n    image: " + apitest.Image() +
+		"\n    command: [sleep, '600']\n  util-job:\n    image: " + apitest.Image() +
+		"\n    command: [echo, done]\n"
+	rancher := "version: '2'\nservices:\n  util-job:\n    start_on_create: false\n"
+	for name, text := range map[string]string{"docker-compose.yml": compose,
+		"rancher-compose.yml": rancher} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := run(t, "up", "-d", "-f", filepath.Join(dir, "docker-compose.yml"), "--url",
+		d.Server.URL, "--state-dir", d.StateDir)
+	if err != nil {
+		t.Fatalf("up: %v\n%s", err, out)
+	}
+	states := map[string]string{}
+	svcs, err := d.Client.List(t.Context(), "services", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range svcs {
+		states[s.Str("name")] = s.Str("state")
+	}
+	if states["app"] != "active" || states["util-job"] != "inactive" {
+		t.Fatalf("states = %v\n%s", states, out)
+	}
+}

@@ -52,6 +52,13 @@ func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) 
 		if err := c.setLinks(ctx, r, svc, stack, ids); err != nil {
 			return d, fmt.Errorf("service %s: %w", svc.Name, err)
 		}
+		if svc.StartOnCreate != nil && !*svc.StartOnCreate {
+			// start_on_create: false (a job started by hand or by a schedule).
+			fmt.Fprintf(out, "[%s]: Created, not started (start_on_create: false)\n",
+				svc.Name)
+			d.Services = append(d.Services, r)
+			continue
+		}
 		if r.Str("state") != "active" && r.Action("activate") != "" {
 			fmt.Fprintf(out, "[%s]: Starting\n", svc.Name)
 			if r, err = c.Action(ctx, r, "activate", nil); err != nil {
