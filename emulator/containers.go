@@ -10,12 +10,16 @@ import (
 
 // ContainerAction runs start, stop or restart on a container. The Docker work happens in
 // the reconciler; the reply shows the transitioning state.
-func (e *Emulator) ContainerAction(pid, id, action string) (Container, error) {
+func (e *Emulator) ContainerAction(caller Caller, pid, id, action string) (Container,
+	error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.containers[id]
 	if !ok || c.AccountID != pid {
 		return Container{}, notFound()
+	}
+	if err := e.mayChange(caller, c.StackID); err != nil {
+		return Container{}, err
 	}
 	if !allows(KindContainer, c.State, action) {
 		return Container{}, actionNotAvailable(action)
@@ -44,12 +48,15 @@ func (e *Emulator) ContainerAction(pid, id, action string) (Container, error) {
 
 // RemoveContainer deletes a container, stopping it first. A container of an active service
 // is replaced by the reconciler, as Cattle did.
-func (e *Emulator) RemoveContainer(pid, id string) (Container, error) {
+func (e *Emulator) RemoveContainer(caller Caller, pid, id string) (Container, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.containers[id]
 	if !ok || c.AccountID != pid {
 		return Container{}, notFound()
+	}
+	if err := e.mayChange(caller, c.StackID); err != nil {
+		return Container{}, err
 	}
 	if c.Removed != nil || c.State == "removing" {
 		return *c, nil

@@ -28,6 +28,8 @@ type Config struct {
 	BindHost string
 	// ResyncInterval is how often the reconciler runs without being asked.
 	ResyncInterval time.Duration
+	// Policy holds audit levels, users and collaboration accounts.
+	Policy Policy
 }
 
 // Emulator is the model of one Cattle installation. Its methods are safe for concurrent use.

@@ -12,6 +12,9 @@ type APIError struct {
 	Code      string
 	Message   string
 	FieldName string
+	// Spin marks refusals of NERSC's own layer (audit, ownership), whose body held only
+	// a message.
+	Spin bool
 }
 
 func (e *APIError) Error() string {

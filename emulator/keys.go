@@ -20,6 +20,10 @@ func (e *Emulator) CreateKey(user string) (access, secret string, err error) {
 		return "", "", invalid("InvalidCharacters", "user", fmt.Sprintf(
 			"user name %q must be 1-32 letters, digits, '.', '_' or '-'", user))
 	}
+	if !e.cfg.Policy.KnownUser(user) {
+		return "", "", invalid("InvalidReference", "user", fmt.Sprintf(
+			"user %s is not in the daemon config's users; add it there first", user))
+	}
 	access = strings.ToUpper(randomHex(10))
 	secret = randomSecret(40)
 	k := &APIKey{AccessKey: access, SecretHash: hashSecret(secret), User: user,

@@ -25,7 +25,8 @@ type ServiceInput struct {
 
 // CreateService registers a service. It rests "inactive" until activated, unless
 // StartOnCreate asks for activation at once (rancher run).
-func (e *Emulator) CreateService(pid string, in ServiceInput) (Service, error) {
+func (e *Emulator) CreateService(caller Caller, pid string, in ServiceInput) (Service,
+	error) {
 	if in.Type == "" {
 		in.Type = KindService
 	}
@@ -62,8 +63,17 @@ func (e *Emulator) CreateService(pid string, in ServiceInput) (Service, error) {
 	if stack.Removed != nil || stack.State == "removing" || stack.State == "error" {
 		return Service{}, invalid("InvalidState", "stackId", "stack is not in a valid state")
 	}
+	if err := e.mayChange(caller, in.StackID); err != nil {
+		return Service{}, err
+	}
 	if err := e.checkUniqueNames(in); err != nil {
 		return Service{}, err
+	}
+	if in.Type == KindService || in.Type == "loadBalancerService" {
+		err := e.auditService(caller, stack.Name, in.Name, in.LaunchConfig, in.Secondary)
+		if err != nil {
+			return Service{}, err
+		}
 	}
 	id, err := e.nextID(prefixService)
 	if err != nil {
@@ -123,12 +133,16 @@ type ServiceUpdate struct {
 
 // UpdateService applies a PUT. A scale change on an active service goes through
 // "updating-active" while the reconciler converges.
-func (e *Emulator) UpdateService(pid, id string, up ServiceUpdate) (Service, error) {
+func (e *Emulator) UpdateService(caller Caller, pid, id string, up ServiceUpdate) (Service,
+	error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	svc, ok := e.services[id]
 	if !ok || svc.AccountID != pid {
 		return Service{}, notFound()
+	}
+	if err := e.mayChange(caller, svc.StackID); err != nil {
+		return Service{}, err
 	}
 	if svc.Removed != nil || svc.State == "removing" {
 		return Service{}, &APIError{Status: 409, Code: "Conflict",
@@ -169,13 +183,16 @@ func (e *Emulator) UpdateService(pid, id string, up ServiceUpdate) (Service, err
 }
 
 // ServiceAction runs activate, deactivate, restart or setservicelinks on a service.
-func (e *Emulator) ServiceAction(pid, id, action string, links []ServiceLink) (Service,
-	error) {
+func (e *Emulator) ServiceAction(caller Caller, pid, id, action string,
+	links []ServiceLink) (Service, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	svc, ok := e.services[id]
 	if !ok || svc.AccountID != pid {
 		return Service{}, notFound()
+	}
+	if err := e.mayChange(caller, svc.StackID); err != nil {
+		return Service{}, err
 	}
 	if !allows(svc.Type, svc.State, action) {
 		return Service{}, actionNotAvailable(action)
@@ -246,12 +263,15 @@ func (e *Emulator) setLinks(svc *Service, links []ServiceLink) error {
 }
 
 // RemoveService removes a service and its containers.
-func (e *Emulator) RemoveService(pid, id string) (Service, error) {
+func (e *Emulator) RemoveService(caller Caller, pid, id string) (Service, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	svc, ok := e.services[id]
 	if !ok || svc.AccountID != pid {
 		return Service{}, notFound()
+	}
+	if err := e.mayChange(caller, svc.StackID); err != nil {
+		return Service{}, err
 	}
 	if svc.Removed != nil || svc.State == "removing" {
 		return *svc, nil

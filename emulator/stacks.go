@@ -24,6 +24,9 @@ func (e *Emulator) CreateStack(caller Caller, pid string, in StackInput) (Stack,
 	if err := validStackName(in.Name); err != nil {
 		return Stack{}, err
 	}
+	if err := e.auditStack(caller, in.Name, in.Group); err != nil {
+		return Stack{}, err
+	}
 	if in.DockerCompose != "" {
 		return Stack{}, invalid("InvalidOption", "dockerCompose", "creating a stack from "+
 			"compose text is not supported; deploy with `rancher up` or `spinlocal up`")
@@ -56,12 +59,21 @@ func (e *Emulator) CreateStack(caller Caller, pid string, in StackInput) (Stack,
 }
 
 // UpdateStack changes a stack's description and tags.
-func (e *Emulator) UpdateStack(pid, id string, description, group *string) (Stack, error) {
+func (e *Emulator) UpdateStack(caller Caller, pid, id string, description, group *string) (
+	Stack, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, ok := e.stacks[id]
 	if !ok || s.AccountID != pid {
 		return Stack{}, notFound()
+	}
+	if err := e.mayChange(caller, id); err != nil {
+		return Stack{}, err
+	}
+	if group != nil {
+		if err := e.auditStack(caller, s.Name, *group); err != nil {
+			return Stack{}, err
+		}
 	}
 	if s.Removed != nil {
 		return Stack{}, invalid("InvalidState", "state", "stack is removed")
@@ -77,12 +89,15 @@ func (e *Emulator) UpdateStack(pid, id string, description, group *string) (Stac
 
 // RemoveStack removes a stack with all its services and their containers. The stack shows
 // "removing" until the reconciler has removed every container.
-func (e *Emulator) RemoveStack(pid, id string) (Stack, error) {
+func (e *Emulator) RemoveStack(caller Caller, pid, id string) (Stack, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, ok := e.stacks[id]
 	if !ok || s.AccountID != pid {
 		return Stack{}, notFound()
+	}
+	if err := e.mayChange(caller, id); err != nil {
+		return Stack{}, err
 	}
 	if s.Removed != nil || s.State == "removing" {
 		return *s, nil
@@ -103,12 +118,15 @@ func (e *Emulator) RemoveStack(pid, id string) (Stack, error) {
 }
 
 // StackAction runs activateservices or deactivateservices on a stack.
-func (e *Emulator) StackAction(pid, id, action string) (Stack, error) {
+func (e *Emulator) StackAction(caller Caller, pid, id, action string) (Stack, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, ok := e.stacks[id]
 	if !ok || s.AccountID != pid {
 		return Stack{}, notFound()
+	}
+	if err := e.mayChange(caller, id); err != nil {
+		return Stack{}, err
 	}
 	if !allows(KindStack, s.State, action) {
 		return Stack{}, actionNotAvailable(action)

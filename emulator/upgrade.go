@@ -21,7 +21,8 @@ type UpgradeInput struct {
 // UpgradeService starts an in-service upgrade: the new launch configs replace the old ones
 // at once (so the next `up` sees their hash), the old ones are kept for rollback, and the
 // reconciler replaces the containers batch by batch.
-func (e *Emulator) UpgradeService(pid, id string, in UpgradeInput) (Service, error) {
+func (e *Emulator) UpgradeService(caller Caller, pid, id string, in UpgradeInput) (Service,
+	error) {
 	if !in.HasStrategy {
 		return Service{}, invalid("MissingRequired", "Upgrade strategy needs to be set", "")
 	}
@@ -35,8 +36,24 @@ func (e *Emulator) UpgradeService(pid, id string, in UpgradeInput) (Service, err
 	if !ok || svc.AccountID != pid {
 		return Service{}, notFound()
 	}
+	if err := e.mayChange(caller, svc.StackID); err != nil {
+		return Service{}, err
+	}
 	if !allows(svc.Type, svc.State, "upgrade") {
 		return Service{}, actionNotAvailable("upgrade")
+	}
+	nextLC := svc.LaunchConfig
+	if in.LaunchConfig != nil {
+		nextLC = in.LaunchConfig
+	}
+	stackName := ""
+	if st, ok := e.stacks[svc.StackID]; ok {
+		stackName = st.Name
+	}
+	err := e.auditService(caller, stackName, svc.Name, nextLC,
+		mergeSecondary(svc.Secondary, in.Secondary))
+	if err != nil {
+		return Service{}, err
 	}
 	if in.StartFirst && svc.RetainIP {
 		return Service{}, invalid("InvalidOption", "StartFirst option can't be used for "+

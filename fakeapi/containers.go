@@ -44,7 +44,7 @@ func (s *Server) containerResource(req *request, id string) {
 		}
 		writeJSON(req.w, 200, req.u.renderContainer(c))
 	case http.MethodDelete:
-		c, err = s.emu.RemoveContainer(pid, id)
+		c, err = s.emu.RemoveContainer(req.caller, pid, id)
 		one(req, 200, req.u.renderContainer(c), err)
 	case http.MethodPost:
 		s.containerAction(req, c)
@@ -68,7 +68,7 @@ func (s *Server) containerAction(req *request, c emulator.Container) {
 		s.execToken(req, c, body)
 		return
 	}
-	c, err = s.emu.ContainerAction(req.u.pid, c.ID, action)
+	c, err = s.emu.ContainerAction(req.caller, req.u.pid, c.ID, action)
 	one(req, 202, req.u.renderContainer(c), err)
 }
 

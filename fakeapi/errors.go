@@ -13,6 +13,11 @@ import (
 // drops null keys, prints only what is set.
 func writeError(w http.ResponseWriter, err error) {
 	ae := emulator.AsAPIError(err)
+	if ae.Spin {
+		writeJSON(w, ae.Status, map[string]any{"type": "error", "status": ae.Status,
+			"message": ae.Message})
+		return
+	}
 	body := map[string]any{"id": newID(), "type": "error", "baseType": "error",
 		"links":   map[string]any{},
 		"actions": map[string]any{}, "status": ae.Status, "code": ae.Code,

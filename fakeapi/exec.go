@@ -163,29 +163,20 @@ func (x *execRelay) run(ctx context.Context) {
 	inDone := make(chan struct{})
 	go func() { defer close(inDone); defer clientGone(); x.pump(clientCtx, q) }()
 
-	ended, outEnded := false, false
+	outEnded := false
 	select {
 	case err := <-outDone:
 		outEnded = true
 		if err != nil {
 			x.s.log.Debug("exec output ended", "err", err)
 		}
-		code, err := x.sess.ExitCode(clientCtx)
-		if err == nil {
-			ended = true
-			// The CLI fails unless the close reads exactly "close 1000 (normal)", so only
-			// spinlocal exec gets the status as the reason.
-			reason := ""
-			if x.ext {
-				reason = ExecExitPrefix + strconv.Itoa(code)
-			}
-			closeWith(x.conn, websocket.CloseNormalClosure, reason)
+		if !x.closeWithStatus(clientCtx) {
+			x.abandon(ctx, q)
 		}
 	case <-inDone:
-	}
-	if !ended {
 		x.abandon(ctx, q)
 	}
+
 	x.sess.Close()
 	q.stop()
 	<-fed
@@ -199,6 +190,22 @@ func (x *execRelay) run(ctx context.Context) {
 	if !outEnded {
 		<-outDone
 	}
+}
+
+// closeWithStatus waits for the command to end and sends close 1000. The CLI fails
+// unless the close reads exactly "close 1000 (normal)", so only spinlocal exec gets the
+// status as the reason. It returns false when the client left first.
+func (x *execRelay) closeWithStatus(ctx context.Context) bool {
+	code, err := x.sess.ExitCode(ctx)
+	if err != nil {
+		return false
+	}
+	reason := ""
+	if x.ext {
+		reason = ExecExitPrefix + strconv.Itoa(code)
+	}
+	closeWith(x.conn, websocket.CloseNormalClosure, reason)
+	return true
 }
 
 // abandon ends a command whose client left: EOF on its input first, as a terminal

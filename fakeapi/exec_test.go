@@ -125,6 +125,28 @@ func TestExecAsTheCLIDoesIt(t *testing.T) {
 		t.Fatalf("pipe exec: output %q, close %v", out, ce)
 	}
 
+	// Base64 frames of any size work, not only the CLI's one-byte ones.
+	data := make([]byte, 300<<10)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	conn := dial(t, execURL(t, d.Client, ct, cliBody(false, "sh", "-c",
+		"head -c 307200 | sha256sum")))
+	defer conn.Close()
+	for rest := data; len(rest) > 0; {
+		n := min(len(rest), 1+rng.IntN(100<<10))
+		frame := base64.StdEncoding.EncodeToString(rest[:n])
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+			t.Fatal(err)
+		}
+		rest = rest[n:]
+	}
+	sum := sha256.Sum256(data)
+	if out, ce := readCLI(t, conn, ""); out != hex.EncodeToString(sum[:])+"  -\n" {
+		t.Fatalf("sha256sum of base64 frames: %q, close %v", out, ce)
+	}
+
 	// Tokens are single-use.
 	u := execURL(t, d.Client, ct, cliBody(false, "true"))
 	dial(t, u).Close()

@@ -45,7 +45,7 @@ func (s *Server) serveServices(req *request, coll, kind string, rest []string) {
 		if kind == "" {
 			kind = emulator.KindService
 		}
-		svc, err := s.emu.CreateService(pid, serviceInput(kind, body))
+		svc, err := s.emu.CreateService(req.caller, pid, serviceInput(kind, body))
 		one(req, 201, s.renderService(req, svc), err)
 	case len(rest) == 1:
 		s.serviceResource(req, rest[0])
@@ -72,12 +72,12 @@ func (s *Server) serviceResource(req *request, id string) {
 			writeError(req.w, err)
 			return
 		}
-		svc, err = s.emu.UpdateService(pid, id, emulator.ServiceUpdate{
+		svc, err = s.emu.UpdateService(req.caller, pid, id, emulator.ServiceUpdate{
 			Scale: optInt(body, "scale"), Metadata: rawMap(body, "metadata"),
 			Description: optString(body, "description"), Extra: extras(body)})
 		one(req, 200, s.renderService(req, svc), err)
 	case http.MethodDelete:
-		svc, err = s.emu.RemoveService(pid, id)
+		svc, err = s.emu.RemoveService(req.caller, pid, id)
 		one(req, 200, s.renderService(req, svc), err)
 	case http.MethodPost:
 		s.serviceAction(req, id)
@@ -98,7 +98,7 @@ func (s *Server) serviceAction(req *request, id string) {
 		return
 	}
 	if action == "upgrade" {
-		svc, err := s.emu.UpgradeService(req.u.pid, id, upgradeInput(body))
+		svc, err := s.emu.UpgradeService(req.caller, req.u.pid, id, upgradeInput(body))
 		one(req, 202, s.renderService(req, svc), err)
 		return
 	}
@@ -110,7 +110,7 @@ func (s *Server) serviceAction(req *request, id string) {
 			return
 		}
 	}
-	svc, err := s.emu.ServiceAction(req.u.pid, id, action, links)
+	svc, err := s.emu.ServiceAction(req.caller, req.u.pid, id, action, links)
 	status := 202
 	if action == "setservicelinks" {
 		status = 200

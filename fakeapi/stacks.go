@@ -65,11 +65,11 @@ func (s *Server) stackResource(req *request, id string) {
 			writeError(req.w, err)
 			return
 		}
-		st, err = s.emu.UpdateStack(pid, id, optString(body, "description"),
+		st, err = s.emu.UpdateStack(req.caller, pid, id, optString(body, "description"),
 			optString(body, "group"))
 		one(req, 200, s.renderStack(req, st), err)
 	case http.MethodDelete:
-		st, err = s.emu.RemoveStack(pid, id)
+		st, err = s.emu.RemoveStack(req.caller, pid, id)
 		one(req, 200, s.renderStack(req, st), err)
 	case http.MethodPost:
 		action := actionOf(req.r)
@@ -87,7 +87,7 @@ func (s *Server) stackResource(req *request, id string) {
 					"spinlocal version"})
 			return
 		}
-		st, err = s.emu.StackAction(pid, id, action)
+		st, err = s.emu.StackAction(req.caller, pid, id, action)
 		one(req, 200, s.renderStack(req, st), err)
 	default:
 		writeError(req.w, methodNotAllowed())

@@ -80,3 +80,16 @@ func TestKeygenBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestServeRefusesABadDaemonConfig(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte("audit:\n  no-such-rule: warn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "serve", "--listen", "127.0.0.1:0", "--state-dir", t.TempDir(),
+		"--daemon-config", cfg)
+	if err == nil || !strings.Contains(err.Error(), "no-such-rule") ||
+		!strings.Contains(err.Error(), "known rules are") {
+		t.Fatalf("serve with a bad config: %v\n%s", err, out)
+	}
+}

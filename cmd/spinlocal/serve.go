@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -29,6 +30,9 @@ func serveCommand() *cli.Command {
 			stateDirFlag(),
 			&cli.StringFlag{Name: "network-prefix", EnvVars: []string{"SPINLOCAL_NETWORK_PREFIX"},
 				Value: "spinlocal", Usage: "Docker networks are named PREFIX-ENVIRONMENT"},
+			&cli.StringFlag{Name: "daemon-config", EnvVars: []string{"SPINLOCAL_DAEMON_CONFIG"},
+				Usage: "site config (audit levels, users, collaboration accounts); " +
+					"default: config.yaml in the state dir, if present"},
 			logLevelFlag(),
 		},
 		Action: runServe,
@@ -47,13 +51,23 @@ func runServe(c *cli.Context) error {
 	if err := checkListen(listen, log); err != nil {
 		return err
 	}
+	cfgPath := c.String("daemon-config")
+	if cfgPath == "" {
+		cfgPath = filepath.Join(c.String("state-dir"), "config.yaml")
+	} else if _, err := os.Stat(cfgPath); err != nil {
+		return fmt.Errorf("--daemon-config: %w", err)
+	}
+	policy, err := emulator.LoadPolicy(cfgPath)
+	if err != nil {
+		return err
+	}
 	eng, err := engine.NewDocker(ctx)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
 	emu, err := emulator.Open(emulator.Config{StateDir: c.String("state-dir"), Engine: eng,
-		Logger: log, NetworkPrefix: c.String("network-prefix")})
+		Logger: log, NetworkPrefix: c.String("network-prefix"), Policy: policy})
 	if err != nil {
 		return fmt.Errorf("open state in %s: %w", c.String("state-dir"), err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/docker/docker/api/types"
@@ -73,8 +74,7 @@ func (d *Docker) Exec(ctx context.Context, id string, opts ExecOptions) (ExecSes
 	_, _ = rand.Read(raw)
 	marker := markerVar + "=" + hex.EncodeToString(raw)
 	cfg := container.ExecOptions{Cmd: cmd, Tty: opts.Tty, AttachStdin: opts.Stdin,
-		AttachStdout: true, AttachStderr: true, Env: append(opts.Env[:len(opts.Env):len(
-			opts.Env)], marker)}
+		AttachStdout: true, AttachStderr: true, Env: append(slices.Clone(opts.Env), marker)}
 	var size *[2]uint
 	if opts.Tty && opts.Height > 0 && opts.Width > 0 {
 		size = &[2]uint{opts.Height, opts.Width}

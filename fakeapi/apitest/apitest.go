@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spinlocal/spinlocal/emulator"
+	"github.com/spinlocal/spinlocal/emulator/audit"
 	"github.com/spinlocal/spinlocal/emulator/engine"
 	"github.com/spinlocal/spinlocal/fakeapi"
 	"github.com/spinlocal/spinlocal/fakeapi/client"
@@ -58,8 +59,23 @@ func Docker(t *testing.T) *engine.Docker {
 	return eng
 }
 
-// Start runs a daemon on stateDir (a new temporary one when empty).
+// AuditOff is a policy with every audit rule off, for tests about other things.
+func AuditOff() emulator.Policy {
+	levels := audit.Levels{}
+	for _, r := range audit.Rules() {
+		levels[r.ID] = audit.Off
+	}
+	return emulator.Policy{Levels: levels}
+}
+
+// Start runs a daemon on stateDir (a new temporary one when empty) with the audit off.
 func Start(t *testing.T, stateDir string) *Daemon {
+	t.Helper()
+	return StartPolicy(t, stateDir, AuditOff())
+}
+
+// StartPolicy runs a daemon on stateDir under policy.
+func StartPolicy(t *testing.T, stateDir string, policy emulator.Policy) *Daemon {
 	t.Helper()
 	eng := Docker(t)
 	if stateDir == "" {
@@ -70,7 +86,7 @@ func Start(t *testing.T, stateDir string) *Daemon {
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{
 		Level: slog.LevelWarn}))
 	emu, err := emulator.Open(emulator.Config{StateDir: stateDir, Engine: eng, Logger: log,
-		NetworkPrefix: prefix, ResyncInterval: 2 * time.Second})
+		NetworkPrefix: prefix, ResyncInterval: 2 * time.Second, Policy: policy})
 	if err != nil {
 		t.Fatalf("open emulator: %v", err)
 	}
@@ -116,9 +132,15 @@ func Cleanup(t *testing.T, eng *engine.Docker, daemonID, prefix string) {
 	}
 }
 
-// StartClean starts a daemon and registers the Docker cleanup of everything it makes.
+// StartClean starts a daemon with the audit off and registers the Docker cleanup of
+// everything it makes.
 func StartClean(t *testing.T) *Daemon {
-	d := Start(t, "")
+	return StartCleanPolicy(t, AuditOff())
+}
+
+// StartCleanPolicy is StartClean under a given policy.
+func StartCleanPolicy(t *testing.T, policy emulator.Policy) *Daemon {
+	d := StartPolicy(t, "", policy)
 	id, prefix, eng := d.Emu.DaemonID(), d.Prefix, d.Engine
 	t.Cleanup(func() {
 		d.Stop()

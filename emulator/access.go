@@ -1,0 +1,67 @@
+package emulator
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/spinlocal/spinlocal/emulator/audit"
+)
+
+// spinDenied is a refusal worded the way NERSC's Spin API worded it: a 401 whose body
+// carries only a message.
+func spinDenied(format string, args ...any) error {
+	return &APIError{Status: 401, Code: "Unauthorized", Message: fmt.Sprintf(format, args...),
+		Spin: true}
+}
+
+// mayChange checks that caller owns the stack, or is in the group its tags name. Stacks
+// made before ownership was recorded belong to everyone. Callers hold e.mu.
+func (e *Emulator) mayChange(caller Caller, stackID string) error {
+	st, ok := e.stacks[stackID]
+	if !ok || st.Owner == "" || st.Owner == caller.User {
+		return nil
+	}
+	for _, tag := range strings.Split(st.Group, ",") {
+		if g, ok := strings.CutPrefix(strings.TrimSpace(tag), "group:"); ok &&
+			e.cfg.Policy.inGroup(caller.User, g) {
+			return nil
+		}
+	}
+	return spinDenied("you don't own stack %s", st.Name)
+}
+
+// auditService runs Spin's audit on a service's launch configs; rejections stop the
+// request, warnings are logged. Callers hold e.mu.
+func (e *Emulator) auditService(caller Caller, stack, service string, lc map[string]any,
+	secondary []map[string]any) error {
+	fs := audit.CheckService(e.cfg.Policy.auditConfig(caller), stack, service, lc, secondary)
+	return e.verdict(fs, slog.String("stack", stack), slog.String("service", service))
+}
+
+// auditStack runs the stack-level rules (name, tags). The Default stack the Rancher CLI
+// makes on its own is exempt: refusing it would crash the CLI's lookups.
+func (e *Emulator) auditStack(caller Caller, name, tags string) error {
+	if name == "Default" {
+		return nil
+	}
+	fs := audit.CheckStack(e.cfg.Policy.auditConfig(caller), name, tags)
+	return e.verdict(fs, slog.String("stack", name))
+}
+
+func (e *Emulator) verdict(fs []audit.Finding, attrs ...any) error {
+	var rejected []string
+	for _, f := range fs {
+		if f.Level == audit.Reject {
+			rejected = append(rejected, f.Message)
+			continue
+		}
+		if f.Level == audit.Warn {
+			e.log.Warn("audit: "+f.Message, append(attrs, "rule", f.Rule)...)
+		}
+	}
+	if len(rejected) > 0 {
+		return spinDenied("%s", strings.Join(rejected, "; "))
+	}
+	return nil
+}

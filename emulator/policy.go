@@ -1,0 +1,125 @@
+package emulator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/spinlocal/spinlocal/emulator/audit"
+)
+
+// Policy is the site configuration of the daemon: audit rule levels, the NERSC users and
+// groups, and the collaboration accounts users may run services as.
+type Policy struct {
+	Levels audit.Levels
+	Users  map[string]User
+	Collab []Collab
+}
+
+// User is a NERSC account.
+type User struct {
+	Name   string  `yaml:"name"`
+	UID    int     `yaml:"uid"`
+	Groups []Group `yaml:"groups"`
+}
+
+// Group is a Unix group a user belongs to.
+type Group struct {
+	Name string `yaml:"name"`
+	GID  int    `yaml:"gid"`
+}
+
+// Collab is a collaboration account; members of its groups may run services as it.
+type Collab struct {
+	Name   string   `yaml:"name"`
+	UID    int      `yaml:"uid"`
+	Groups []string `yaml:"groups"`
+}
+
+// policyFile is the YAML form of a Policy.
+type policyFile struct {
+	Audit         map[string]string `yaml:"audit"`
+	Users         []User            `yaml:"users"`
+	Collaboration []Collab          `yaml:"collaboration"`
+}
+
+// LoadPolicy reads a daemon config file. A missing file gives the default policy; an
+// unknown key, rule id or level is an error naming it.
+func LoadPolicy(path string) (Policy, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Policy{}, nil
+	}
+	if err != nil {
+		return Policy{}, fmt.Errorf("read daemon config: %w", err)
+	}
+	var f policyFile
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return Policy{}, fmt.Errorf("daemon config %s: %w (keys are audit, users, "+
+			"collaboration)", path, err)
+	}
+	levels, err := audit.ParseLevels(f.Audit)
+	if err != nil {
+		return Policy{}, fmt.Errorf("daemon config %s: audit: %w", path, err)
+	}
+	p := Policy{Levels: levels, Users: map[string]User{}, Collab: f.Collaboration}
+	for _, u := range f.Users {
+		if !validUser(u.Name) || u.UID <= 0 {
+			return Policy{}, fmt.Errorf("daemon config %s: users: %q needs a valid name "+
+				"and a uid above 0", path, u.Name)
+		}
+		p.Users[u.Name] = u
+	}
+	return p, nil
+}
+
+// auditConfig is the audit's view of a caller under this policy.
+func (p Policy) auditConfig(caller Caller) audit.Config {
+	cfg := audit.Config{Levels: p.Levels}
+	u, ok := p.Users[caller.User]
+	if !ok {
+		return cfg
+	}
+	ac := &audit.Caller{Name: u.Name, UID: u.UID}
+	mine := map[string]bool{}
+	for _, g := range u.Groups {
+		ac.GIDs = append(ac.GIDs, g.GID)
+		mine[g.Name] = true
+	}
+	for _, c := range p.Collab {
+		for _, g := range c.Groups {
+			if mine[g] {
+				ac.Collab = append(ac.Collab, c.UID)
+				break
+			}
+		}
+	}
+	cfg.Caller = ac
+	return cfg
+}
+
+// inGroup reports whether user belongs to group name.
+func (p Policy) inGroup(user, group string) bool {
+	for _, g := range p.Users[user].Groups {
+		if g.Name == group {
+			return true
+		}
+	}
+	return false
+}
+
+// KnownUser reports whether the policy lists users and name is one of them (or the policy
+// lists none, when every name is accepted).
+func (p Policy) KnownUser(name string) bool {
+	if len(p.Users) == 0 {
+		return true
+	}
+	_, ok := p.Users[name]
+	return ok
+}

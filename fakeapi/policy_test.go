@@ -1,0 +1,166 @@
+package fakeapi_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/spinlocal/spinlocal/emulator"
+	"github.com/spinlocal/spinlocal/emulator/audit"
+	"github.com/spinlocal/spinlocal/fakeapi/apitest"
+	"github.com/spinlocal/spinlocal/fakeapi/client"
+)
+
+// spinPolicy is the default audit with two NERSC users and a collaboration account.
+func spinPolicy() emulator.Policy {
+	return emulator.Policy{Levels: audit.Levels{}, Users: map[string]emulator.User{
+		"elvis": {Name: "elvis", UID: 10001, Groups: []emulator.Group{{Name: "elvis",
+			GID: 10001}, {Name: "csg", GID: 71234}}},
+		"wilma": {Name: "wilma", UID: 10002, Groups: []emulator.Group{{Name: "wilma",
+			GID: 10002}}},
+		"fred": {Name: "fred", UID: 10003, Groups: []emulator.Group{{Name: "csg",
+			GID: 71234}}},
+	}, Collab: []emulator.Collab{{Name: "c_rover", UID: 70001, Groups: []string{"csg"}}}}
+}
+
+// compliant is a launch config Spin's audit accepts.
+func compliant() map[string]any {
+	lc := sleeper()
+	lc["capDrop"] = []string{"ALL"}
+	lc["imageUuid"] = "docker:nginx:1.25"
+	return lc
+}
+
+func keyFor(t *testing.T, d *apitest.Daemon, user string) *client.Client {
+	t.Helper()
+	access, secret, err := d.Emu.CreateKey(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.New(d.Server.URL, access, secret)
+	c.Project = d.Client.Project
+	return c
+}
+
+// rawError posts body and returns the status and the raw error body, as the CLI sees it.
+func rawError(t *testing.T, c *client.Client, url string, body any) (int, map[string]any) {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(raw)))
+	req.SetBasicAuth(c.AccessKey, c.SecretKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(got, &m)
+	return resp.StatusCode, m
+}
+
+func TestAuditRefusesBeforeAnythingRuns(t *testing.T) {
+	d := apitest.StartCleanPolicy(t, spinPolicy())
+	c := keyFor(t, d, "elvis")
+	stack := createStack(t, c, "audited")
+	bad := compliant()
+	bad["privileged"] = true
+	bad["capAdd"] = []string{"SYS_ADMIN"}
+	status, body := rawError(t, c, c.ProjectURL()+"/services", map[string]any{"name": "web",
+		"stackId": stack.Str("id"), "launchConfig": bad})
+	msg, _ := body["message"].(string)
+	if status != 401 || !strings.Contains(msg, "privileged") ||
+		!strings.Contains(msg, "SYS_ADMIN") || !strings.Contains(msg, "web") {
+		t.Fatalf("audit refusal: %d %v", status, body)
+	}
+	// Spin's refusals carry only a message: the CLI prints Body: [message=...].
+	for k := range body {
+		if k != "type" && k != "status" && k != "message" {
+			t.Errorf("refusal body has extra key %q: the CLI would print it", k)
+		}
+	}
+	if svcs, _ := c.List(t.Context(), "services", nil); len(svcs) != 0 {
+		t.Fatalf("a refused service was created: %v", svcs)
+	}
+	// The same service passes once it follows the rules.
+	if _, err := c.Create(t.Context(), "services", map[string]any{"name": "web",
+		"stackId": stack.Str("id"), "launchConfig": compliant()}); err != nil {
+		t.Fatalf("compliant service refused: %v", err)
+	}
+}
+
+func TestUserRule(t *testing.T) {
+	d := apitest.StartCleanPolicy(t, spinPolicy())
+	c := keyFor(t, d, "elvis")
+	stack := createStack(t, c, "users")
+	for user, ok := range map[string]bool{"10001": true, "10001:71234": true,
+		"70001": true, "10002": false, "10001:10002": false} {
+		lc := compliant()
+		lc["user"] = user
+		lc["dataVolumes"] = []string{"/global/cfs/cdirs/m1234:/data:ro"}
+		name := "app-" + strings.ReplaceAll(user, ":", "-")
+		_, err := c.Create(t.Context(), "services", map[string]any{"name": name,
+			"stackId": stack.Str("id"), "launchConfig": lc})
+		var apiErr *client.Error
+		switch {
+		case ok && err != nil:
+			t.Errorf("user %s refused: %v", user, err)
+		case !ok && (!asAPIError(err, &apiErr) || apiErr.Status != 401 ||
+			!strings.Contains(apiErr.Message, "you cannot run a stack with your user: elvis")):
+			t.Errorf("user %s: want Spin's refusal, got %v", user, err)
+		}
+	}
+}
+
+func TestOwnership(t *testing.T) {
+	d := apitest.StartCleanPolicy(t, spinPolicy())
+	elvis, wilma, fred := keyFor(t, d, "elvis"), keyFor(t, d, "wilma"), keyFor(t, d, "fred")
+	stack := createStack(t, elvis, "mine")
+	svc := createService(t, elvis, stack, "web", compliant(), 1)
+	want := "you don't own stack mine"
+	var apiErr *client.Error
+	for name, call := range map[string]func() error{
+		"rm stack": func() error { _, err := wilma.Delete(t.Context(), stack); return err },
+		"stop stack": func() error {
+			_, err := wilma.Action(t.Context(), stack, "deactivateservices", nil)
+			return err
+		},
+		"start service": func() error {
+			_, err := wilma.Action(t.Context(), svc, "activate", nil)
+			return err
+		},
+		"rm service": func() error { _, err := wilma.Delete(t.Context(), svc); return err },
+		"upgrade": func() error {
+			_, err := wilma.Action(t.Context(), svc, "upgrade", upgradeBody(compliant(), false))
+			return err
+		},
+		"add service": func() error {
+			_, err := wilma.Create(t.Context(), "services", map[string]any{"name": "db",
+				"stackId": stack.Str("id"), "launchConfig": compliant()})
+			return err
+		},
+	} {
+		err := call()
+		if !asAPIError(err, &apiErr) || apiErr.Status != 401 || apiErr.Message != want {
+			t.Errorf("%s by another user: %v", name, err)
+		}
+	}
+	// Reading is allowed, as on Spin.
+	if _, err := wilma.Get(t.Context(), stack.Link("self")); err != nil {
+		t.Errorf("another user cannot read: %v", err)
+	}
+	// Members of the stack's group: tag may act on it.
+	if err := elvis.Do(t.Context(), "PUT", stack.Link("self"),
+		map[string]any{"group": "owner:elvis,staff-owner:wilma,group:csg"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fred.Action(t.Context(), svc, "activate", nil); err != nil {
+		t.Errorf("group member refused: %v", err)
+	}
+	if _, err := wilma.Action(t.Context(), reload(t, wilma, svc), "deactivate", nil); err == nil {
+		t.Error("a non-member of the group could stop the service")
+	}
+}
