@@ -34,7 +34,7 @@ func TestHealthCheckPassesAndFails(t *testing.T) {
 	c := d.Client
 	stack := createStack(t, c, "health")
 	svc := createService(t, c, stack, "web",
-		webServer(6, check(map[string]any{"strategy": "none"})), 1)
+		webServer(12, check(map[string]any{"strategy": "none"})), 1)
 	if _, err := c.Action(t.Context(), svc, "activate", nil); err != nil {
 		t.Fatal(err)
 	}

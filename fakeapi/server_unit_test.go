@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/spinlocal/spinlocal/emulator"
+	"github.com/spinlocal/spinlocal/emulator/audit"
 )
 
 // apiHarness is a Server over an Emulator with no engine: nothing here reconciles, so
@@ -24,7 +25,12 @@ type apiHarness struct {
 func newAPIHarness(t *testing.T) *apiHarness {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	emu, err := emulator.Open(emulator.Config{StateDir: t.TempDir(), Logger: quiet})
+	off := audit.Levels{}
+	for _, r := range audit.Rules() {
+		off[r.ID] = audit.Off
+	}
+	emu, err := emulator.Open(emulator.Config{StateDir: t.TempDir(), Logger: quiet,
+		Policy: emulator.Policy{Levels: off}})
 	if err != nil {
 		t.Fatal(err)
 	}

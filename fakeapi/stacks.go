@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/spinlocal/spinlocal/emulator"
+	"github.com/spinlocal/spinlocal/emulator/export"
 )
 
 func (s *Server) renderStack(req *request, st emulator.Stack) map[string]any {
@@ -82,9 +83,8 @@ func (s *Server) stackResource(req *request, id string) {
 			return
 		}
 		if action == "exportconfig" {
-			writeError(req.w, &emulator.APIError{Status: 422, Code: "InvalidAction",
-				FieldName: "action", Message: "exportconfig is not supported by this " +
-					"spinlocal version"})
+			reply, err := export.Reply(s.emu, pid, st)
+			one(req, 200, reply, err)
 			return
 		}
 		st, err = s.emu.StackAction(req.caller, pid, id, action)

@@ -8,10 +8,14 @@ import (
 	"github.com/spinlocal/spinlocal/emulator"
 )
 
-// fakeSource is an emulator with two stacks.
+// fakeSource is an emulator with two stacks and a secret.
 type fakeSource struct {
 	stacks   map[string]emulator.Stack
 	services []emulator.Service
+}
+
+func (f *fakeSource) Secrets(string) []emulator.Secret {
+	return []emulator.Secret{{Meta: emulator.Meta{ID: "1se1", Name: "db.pw"}}}
 }
 
 func (f *fakeSource) Stack(_, id string) (emulator.Stack, error) {
@@ -57,6 +61,8 @@ func TestReply(t *testing.T) {
 	src.services[0].Secondary = []map[string]any{img(map[string]any{"name": "log"})}
 	src.services[0].StartOnCreate = true
 	src.services[1].Type, src.services[1].LaunchConfig = "dnsService", map[string]any{}
+	src.services[2].LaunchConfig = img(map[string]any{"secrets": []any{
+		map[string]any{"secretId": "1se1", "name": "pw"}}})
 
 	reply, err := Reply(src, "1a5", src.stacks["1st1"])
 	if err != nil {
@@ -77,4 +83,18 @@ web: {image: nginx:1.13, labels: {io.rancher.sidekicks: log},
   links: ["db:database"], external_links: [mongo/cluster]}`))
 	sameData(t, "rancher services", rancher["services"],
 		fromYAML(t, `{db: {scale: 1}, web: {scale: 1}}`))
+
+	// The secret is named after the stored secret, and by its mount name without one.
+	for _, c := range []struct {
+		src  Source
+		want string
+	}{{src, "{source: db.pw, target: pw}"}, {struct{ Source }{src}, "pw"}} {
+		reply, err := Reply(c.src, "1a5", src.stacks["1st2"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		docker := parseYAML(t, reply["dockerComposeConfig"].(string))
+		sameData(t, "secrets", serviceIn(docker, "cluster")["secrets"],
+			[]any{fromYAML(t, c.want)})
+	}
 }

@@ -165,7 +165,8 @@ secrets:
 			"environment": map[string]any{"PS1": "$USER ${HOST}"},
 			"command":     []any{"sh", "-c", "echo $$"}}),
 			Metadata: map[string]any{"m": "a$b"}},
-		docker:  `{image: nginx:1.13, environment: {PS1: "$$USER $${HOST}"}, command: [sh, -c, "echo $$$$"]}`,
+		docker: `{image: nginx:1.13, environment: {PS1: "$$USER $${HOST}"},
+			command: [sh, -c, "echo $$$$"]}`,
 		rancher: `{scale: 1, metadata: {m: a$$b}}`,
 	}, {
 		name: "rancher settings",
@@ -199,8 +200,9 @@ health_check: {port: 80, interval: 2000, request_line: GET / HTTP/1.0, healthy_t
 	}, {
 		name: "load balancer",
 		svc: Service{Name: "lb", Kind: "loadBalancerService", Scale: 1,
-			LaunchConfig: img(map[string]any{"imageUuid": "docker:rancher/lb-service-haproxy:v0.9.1",
-				"ports": []any{"80:80"}}),
+			LaunchConfig: img(map[string]any{
+				"imageUuid": "docker:rancher/lb-service-haproxy:v0.9.1",
+				"ports":     []any{"80:80"}}),
 			Extra: map[string]any{"lbConfig": map[string]any{
 				"certificateIds": []any{"1c1"}, "defaultCertificateId": "1c2",
 				"config":           "global\n  maxconn 100\n",

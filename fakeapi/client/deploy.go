@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -38,7 +40,7 @@ func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) 
 			return nil, fmt.Errorf("create stack %s: %w", p.Name, err)
 		}
 	}
-	if err := c.checkTopLevel(ctx, p, stack); err != nil {
+	if err := c.checkTopLevel(ctx, p, stack, out); err != nil {
 		return nil, err
 	}
 	d := &Deployment{Stack: stack}
@@ -76,31 +78,72 @@ func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) 
 	return d, nil
 }
 
-// checkTopLevel handles top-level secrets and volumes before any service is made.
-func (c *Client) checkTopLevel(ctx context.Context, p *compose.Project, stack Resource) error {
+// checkTopLevel handles top-level secrets and volumes before any service is made. A
+// secret given by file is created from it unless one of that name exists.
+func (c *Client) checkTopLevel(ctx context.Context, p *compose.Project, stack Resource,
+	out io.Writer) error {
 	for _, name := range sortedKeys(p.Secrets) {
 		found, err := c.FindByName(ctx, "secrets", name, nil)
 		if err != nil {
 			return err
 		}
-		if found == nil && p.Secrets[name].External {
+		sec := p.Secrets[name]
+		switch {
+		case found != nil:
+			fmt.Fprintf(out, "Secret %s already exists\n", name)
+		case sec.External || sec.File == "":
 			return fmt.Errorf("Existing secret %s not found", name)
-		}
-		if found == nil {
-			return fmt.Errorf("secret %s: secrets from files are not supported by this "+
-				"spinlocal version", name)
+		default:
+			fmt.Fprintf(out, "Creating secret %s with contents from file %s\n", name,
+				sec.File)
+			if err := c.createSecret(ctx, name, sec.File); err != nil {
+				return err
+			}
 		}
 	}
 	for _, name := range sortedKeys(p.Volumes) {
-		q := url.Values{"stackId": {stack.Str("id")}}
-		found, err := c.FindByName(ctx, "volumetemplates", name, q)
-		if err != nil {
+		if err := c.ensureVolumeTemplate(ctx, stack, p.Volumes[name], out); err != nil {
 			return err
 		}
-		if found == nil {
-			return fmt.Errorf("volume %s: top-level volumes are not supported by this "+
-				"spinlocal version", name)
+	}
+	return nil
+}
+
+// ensureVolumeTemplate finds the stack's template for a top-level volume or creates it,
+// as the CLI does; a template whose driver differs from the file's must be recreated.
+func (c *Client) ensureVolumeTemplate(ctx context.Context, stack Resource, v compose.Volume,
+	out io.Writer) error {
+	q := url.Values{"stackId": {stack.Str("id")}}
+	found, err := c.FindByName(ctx, "volumetemplates", v.Name, q)
+	if err != nil {
+		return err
+	}
+	if found != nil {
+		fmt.Fprintf(out, "Existing volume template found for %s\n", v.Name)
+		if v.Driver != "" && found.Str("driver") != v.Driver {
+			return fmt.Errorf("Volume %q needs to be recreated - driver has changed", v.Name)
 		}
+		return nil
+	}
+	fmt.Fprintf(out, "Creating volume template %s\n", v.Name)
+	body := map[string]any{"name": v.Name, "driver": v.Driver, "driverOpts": v.DriverOpts,
+		"external": v.External, "perContainer": v.PerContainer, "stackId": stack.Str("id")}
+	if _, err := c.Create(ctx, "volumetemplates", body); err != nil {
+		return fmt.Errorf("create volume template %s: %w", v.Name, err)
+	}
+	return nil
+}
+
+// createSecret creates secret name with the contents of file.
+func (c *Client) createSecret(ctx context.Context, name, file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("secret %s: %w", name, err)
+	}
+	body := map[string]any{"name": name, "value": base64.StdEncoding.EncodeToString(data)}
+	clear(data)
+	if _, err := c.Create(ctx, "secrets", body); err != nil {
+		return fmt.Errorf("create secret %s: %w", name, err)
 	}
 	return nil
 }
@@ -125,6 +168,7 @@ func (c *Client) ensureService(ctx context.Context, stack Resource, svc compose.
 	if err != nil {
 		return nil, err
 	}
+	lc = withoutRestartPolicy(lc)
 	body := map[string]any{"name": svc.Name, "stackId": stack.Str("id"), "scale": svc.Scale,
 		"launchConfig": lc, "metadata": svc.Metadata, "retainIp": svc.RetainIP}
 	if len(svc.SecondaryLaunchConfigs) > 0 {
@@ -260,4 +304,19 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// withoutRestartPolicy drops restartPolicy, as the Rancher CLI does in a service body:
+// Cattle restarts service containers itself.
+func withoutRestartPolicy(lc map[string]any) map[string]any {
+	if _, ok := lc["restartPolicy"]; !ok {
+		return lc
+	}
+	out := make(map[string]any, len(lc))
+	for k, v := range lc {
+		if k != "restartPolicy" {
+			out[k] = v
+		}
+	}
+	return out
 }
