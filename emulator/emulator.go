@@ -15,6 +15,7 @@ import (
 
 	"github.com/spinlocal/spinlocal/emulator/engine"
 	"github.com/spinlocal/spinlocal/emulator/store"
+	"github.com/spinlocal/spinlocal/secrets"
 )
 
 // Config tells an Emulator where its state lives and how to run containers.
@@ -40,6 +41,7 @@ type Emulator struct {
 	log      *slog.Logger
 	daemonID string
 	admin    string
+	keyring  *secrets.Keyring
 
 	mu         sync.Mutex
 	projects   map[string]*Project
@@ -50,6 +52,9 @@ type Emulator struct {
 	keys       map[string]*APIKey
 	networks   map[string]bool
 	pulls      map[string]*PullTask
+	secrets    map[string]*Secret
+	volumes    map[string]*Volume
+	vtemplates map[string]*VolumeTemplate // the stacks' top-level compose volumes
 	netMu      sync.Mutex
 
 	kick chan struct{}
@@ -65,6 +70,9 @@ const (
 	bucketKeys       = "keys"
 	bucketProjects   = "projects"
 	bucketHosts      = "hosts"
+	bucketSecrets    = "secrets"
+	bucketVolumes    = "volumes"
+	bucketTemplates  = "volumetemplates"
 )
 
 // Open loads (or initialises) the state in cfg.StateDir.
@@ -89,12 +97,18 @@ func Open(cfg Config) (*Emulator, error) {
 		projects: map[string]*Project{}, hosts: map[string]*Host{},
 		stacks: map[string]*Stack{}, services: map[string]*Service{},
 		containers: map[string]*Container{}, keys: map[string]*APIKey{},
-		networks: map[string]bool{}, kick: make(chan struct{}, 1)}
+		secrets: map[string]*Secret{}, networks: map[string]bool{},
+		volumes: map[string]*Volume{}, vtemplates: map[string]*VolumeTemplate{},
+		kick: make(chan struct{}, 1)}
 	if err := e.load(); err != nil {
 		st.Close()
 		return nil, err
 	}
 	if e.admin, err = adminToken(cfg.StateDir); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if e.keyring, err = secrets.Open(cfg.StateDir); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -135,6 +149,15 @@ func (e *Emulator) load() error {
 		return err
 	}
 	if err := loadBucket(e.store, bucketKeys, e.keys); err != nil {
+		return err
+	}
+	if err := loadBucket(e.store, bucketSecrets, e.secrets); err != nil {
+		return err
+	}
+	if err := loadBucket(e.store, bucketVolumes, e.volumes); err != nil {
+		return err
+	}
+	if err := loadBucket(e.store, bucketTemplates, e.vtemplates); err != nil {
 		return err
 	}
 	return e.seed()
@@ -216,6 +239,12 @@ func (e *Emulator) put(records ...any) error {
 				err = tx.Put(bucketProjects, v.ID, v)
 			case *Host:
 				err = tx.Put(bucketHosts, v.ID, v)
+			case *Secret:
+				err = tx.Put(bucketSecrets, v.ID, v)
+			case *Volume:
+				err = tx.Put(bucketVolumes, v.ID, v)
+			case *VolumeTemplate:
+				err = tx.Put(bucketTemplates, v.ID, v)
 			default:
 				err = fmt.Errorf("cannot persist %T", r)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spinlocal/spinlocal/emulator/audit"
 	"io"
 	"maps"
 	"slices"
@@ -21,6 +22,7 @@ type fakeEngine struct {
 	next       int
 	containers map[string]*fakeContainer
 	networks   []string
+	volumes    map[string]engine.VolumeStatus
 	calls      []string // "create <name>", "start <id>", "stop <id>", "remove <id>"
 
 	createErr error
@@ -37,7 +39,8 @@ type fakeContainer struct {
 var _ engine.Engine = (*fakeEngine)(nil)
 
 func newFakeEngine() *fakeEngine {
-	return &fakeEngine{containers: map[string]*fakeContainer{}}
+	return &fakeEngine{containers: map[string]*fakeContainer{},
+		volumes: map[string]engine.VolumeStatus{}}
 }
 
 func (f *fakeEngine) record(call string) { f.calls = append(f.calls, call) }
@@ -242,4 +245,80 @@ func (f *fakeEngine) Pull(_ context.Context, ref string) (string, error) {
 	defer f.mu.Unlock()
 	f.record("pull " + ref)
 	return "", nil
+}
+
+func (f *fakeEngine) CreateVolume(_ context.Context, spec engine.VolumeSpec) (
+	engine.VolumeStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if v, ok := f.volumes[spec.Name]; ok {
+		return v, nil
+	}
+	f.record("volume create " + spec.Name)
+	v := engine.VolumeStatus{Name: spec.Name, Driver: "local", Labels: maps.Clone(spec.Labels)}
+	f.volumes[spec.Name] = v
+	return v, nil
+}
+
+// RemoveVolume refuses while a fake container's binds name the volume, as Docker does.
+func (f *fakeEngine) RemoveVolume(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.containers {
+		for _, b := range engineList(c.spec.LaunchConfig["dataVolumes"]) {
+			if strings.HasPrefix(b, name+":") {
+				return fmt.Errorf("remove volume %s: %w", name, engine.ErrVolumeInUse)
+			}
+		}
+	}
+	f.record("volume remove " + name)
+	delete(f.volumes, name)
+	return nil
+}
+
+func (f *fakeEngine) ListVolumes(_ context.Context, match map[string]string) (
+	[]engine.VolumeStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []engine.VolumeStatus
+	for _, name := range slices.Sorted(maps.Keys(f.volumes)) {
+		v := f.volumes[name]
+		ok := true
+		for k, want := range match {
+			if v.Labels[k] != want {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// engineList reads a launch config list as the engine would.
+func engineList(v any) []string {
+	switch t := v.(type) {
+	case []string:
+		return t
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return nil
+}
+
+// alice is the caller of the unit tests; she owns the stacks they make.
+var alice = Caller{User: "alice"}
+
+// auditOff is a policy with every audit rule off, for tests of other things.
+func auditOff() Policy {
+	levels := audit.Levels{}
+	for _, r := range audit.Rules() {
+		levels[r.ID] = audit.Off
+	}
+	return Policy{Levels: levels}
 }

@@ -191,7 +191,12 @@ func (e *Emulator) create(ctx context.Context, t task) {
 		e.fail(t.container, err)
 		return
 	}
-	st, err := e.eng.Create(ctx, t.spec)
+	spec, err := e.attachVolumes(ctx, t)
+	if err != nil {
+		e.fail(t.container, err)
+		return
+	}
+	st, err := e.eng.Create(ctx, spec)
 	if err != nil {
 		e.fail(t.container, err)
 		return

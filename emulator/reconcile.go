@@ -70,6 +70,7 @@ func (e *Emulator) reconcileOnce(ctx context.Context) {
 	e.settle()
 	e.purge(time.Now())
 	e.mu.Unlock()
+	e.reconcileVolumes(ctx)
 }
 
 // parallelism bounds the Docker calls one pass makes at once.

@@ -20,7 +20,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // openEmu opens an Emulator on dir with eng; it is closed when the test ends.
 func openEmu(t *testing.T, dir string, eng engine.Engine) *Emulator {
 	t.Helper()
-	e, err := Open(Config{StateDir: dir, Engine: eng, Logger: quietLogger()})
+	e, err := Open(Config{StateDir: dir, Engine: eng, Logger: quietLogger(), Policy: auditOff()})
 	if err != nil {
 		t.Fatalf("Open(%s): %v", dir, err)
 	}
@@ -36,7 +36,7 @@ func newEmu(t *testing.T) (*Emulator, *fakeEngine) {
 
 func mustStack(t *testing.T, e *Emulator, name string) Stack {
 	t.Helper()
-	st, err := e.CreateStack(Caller{User: "alice"}, testPID, StackInput{Name: name})
+	st, err := e.CreateStack(alice, testPID, StackInput{Name: name})
 	if err != nil {
 		t.Fatalf("CreateStack(%s): %v", name, err)
 	}
@@ -46,7 +46,7 @@ func mustStack(t *testing.T, e *Emulator, name string) Stack {
 func mustService(t *testing.T, e *Emulator, stackID, name string, scale int,
 	sidekicks ...map[string]any) Service {
 	t.Helper()
-	svc, err := e.CreateService(Caller{}, testPID, ServiceInput{Name: name, StackID: stackID,
+	svc, err := e.CreateService(alice, testPID, ServiceInput{Name: name, StackID: stackID,
 		Scale: &scale, LaunchConfig: map[string]any{"imageUuid": "docker:nginx:1.25"},
 		Secondary: sidekicks})
 	if err != nil {
@@ -57,7 +57,7 @@ func mustService(t *testing.T, e *Emulator, stackID, name string, scale int,
 
 func mustAction(t *testing.T, e *Emulator, id, action string) Service {
 	t.Helper()
-	svc, err := e.ServiceAction(Caller{}, testPID, id, action, nil)
+	svc, err := e.ServiceAction(alice, testPID, id, action, nil)
 	if err != nil {
 		t.Fatalf("ServiceAction(%s, %s): %v", id, action, err)
 	}
@@ -66,7 +66,7 @@ func mustAction(t *testing.T, e *Emulator, id, action string) Service {
 
 func mustScale(t *testing.T, e *Emulator, id string, scale int) Service {
 	t.Helper()
-	svc, err := e.UpdateService(Caller{}, testPID, id, ServiceUpdate{Scale: &scale})
+	svc, err := e.UpdateService(alice, testPID, id, ServiceUpdate{Scale: &scale})
 	if err != nil {
 		t.Fatalf("UpdateService(%s, scale %d): %v", id, scale, err)
 	}
@@ -376,7 +376,7 @@ func TestReconcileDeactivateStopsAndActivateRestartsUnit(t *testing.T) {
 	e, eng := newEmu(t)
 	st, svc := activeWeb(t, e, 2)
 	before := live(e, svc.ID)
-	if _, err := e.ServiceAction(Caller{}, testPID, svc.ID, "activate", nil); err == nil {
+	if _, err := e.ServiceAction(alice, testPID, svc.ID, "activate", nil); err == nil {
 		t.Error("activate on an active service succeeded")
 	} else {
 		assertAPIError(t, err, 422, "ActionNotAvailable", "action")
@@ -406,7 +406,7 @@ func TestReconcileDeactivateStopsAndActivateRestartsUnit(t *testing.T) {
 	if h := getStack(t, e, st.ID).HealthState; h != "unhealthy" {
 		t.Errorf("stack health = %s, want unhealthy", h)
 	}
-	if _, err := e.ServiceAction(Caller{}, testPID, svc.ID, "deactivate", nil); err == nil {
+	if _, err := e.ServiceAction(alice, testPID, svc.ID, "deactivate", nil); err == nil {
 		t.Error("deactivate on an inactive service succeeded")
 	}
 
@@ -481,7 +481,7 @@ func TestReconcileStackRemovalCascadesUnit(t *testing.T) {
 		t.Fatalf("running before removal: %v", eng.running())
 	}
 
-	got, err := e.RemoveStack(Caller{}, testPID, st.ID)
+	got, err := e.RemoveStack(alice, testPID, st.ID)
 	if err != nil || got.State != "removing" || got.Transitioning != "yes" {
 		t.Fatalf("RemoveStack: %+v, %v", got, err)
 	}
@@ -508,7 +508,7 @@ func TestReconcileStackRemovalCascadesUnit(t *testing.T) {
 	if got := eng.names(); !slices.Equal(got, []string{"other-web-1"}) {
 		t.Errorf("engine holds %v, want only other-web-1", got)
 	}
-	if _, err := e.CreateService(Caller{}, testPID, ServiceInput{Name: "late", StackID: st.ID,
+	if _, err := e.CreateService(alice, testPID, ServiceInput{Name: "late", StackID: st.ID,
 		LaunchConfig: map[string]any{"imageUuid": "docker:nginx"}}); err == nil {
 		t.Error("service created in a removed stack")
 	} else {
@@ -583,7 +583,7 @@ func TestReconcileSidekickUnit(t *testing.T) {
 func TestReopenKeepsStateAndCountersUnit(t *testing.T) {
 	dir := t.TempDir()
 	eng := newFakeEngine()
-	e, err := Open(Config{StateDir: dir, Engine: eng, Logger: quietLogger()})
+	e, err := Open(Config{StateDir: dir, Engine: eng, Logger: quietLogger(), Policy: auditOff()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -675,7 +675,7 @@ func TestCreateValidationUnit(t *testing.T) {
 		if tt.in.LaunchConfig == nil {
 			tt.in.LaunchConfig = map[string]any{"imageUuid": "docker:nginx"}
 		}
-		_, err := e.CreateService(Caller{}, testPID, tt.in)
+		_, err := e.CreateService(alice, testPID, tt.in)
 		if err == nil {
 			t.Errorf("%s: CreateService succeeded", tt.name)
 			continue
@@ -710,7 +710,7 @@ func TestUpdateScaleOnInactiveServiceCreatesNothingUnit(t *testing.T) {
 		t.Errorf("inactive service created %d containers", n)
 	}
 	neg := -2
-	if _, err := e.UpdateService(Caller{}, testPID, svc.ID, ServiceUpdate{Scale: &neg}); err == nil {
+	if _, err := e.UpdateService(alice, testPID, svc.ID, ServiceUpdate{Scale: &neg}); err == nil {
 		t.Error("negative scale accepted")
 	}
 }

@@ -9,7 +9,7 @@ func TestStartOnceServiceHealthUnit(t *testing.T) {
 	eng.exitOnStart = true
 	st := mustStack(t, e, "jobs")
 	one := 1
-	svc, err := e.CreateService(Caller{}, testPID, ServiceInput{Name: "migrate", StackID: st.ID,
+	svc, err := e.CreateService(alice, testPID, ServiceInput{Name: "migrate", StackID: st.ID,
 		Scale: &one, LaunchConfig: map[string]any{"imageUuid": "docker:busybox",
 			"labels": map[string]any{"io.rancher.container.start_once": "true"}}})
 	if err != nil {
@@ -36,7 +36,7 @@ func TestStartOnceServiceHealthUnit(t *testing.T) {
 func TestSidekickNameIsValidatedUnit(t *testing.T) {
 	e, _ := newEmu(t)
 	st := mustStack(t, e, "demo")
-	_, err := e.CreateService(Caller{}, testPID, ServiceInput{Name: "web", StackID: st.ID,
+	_, err := e.CreateService(alice, testPID, ServiceInput{Name: "web", StackID: st.ID,
 		LaunchConfig: map[string]any{"imageUuid": "docker:nginx"},
 		Secondary:    []map[string]any{{"name": "log_ger", "imageUuid": "docker:busybox"}}})
 	if err == nil {

@@ -15,7 +15,6 @@ var serviceCollections = map[string]string{
 // emptyCollections are published types spinlocal has no objects of yet: they list empty
 // and every id is unknown.
 var emptyCollections = map[string]string{
-	"volumes": "volume", "volumetemplates": "volumeTemplate", "secrets": "secret",
 	"certificates": "certificate", "settings": "setting",
 	"servicelogs": "serviceLog", "machines": "machine", "projecttemplates": "projectTemplate",
 }
@@ -37,6 +36,12 @@ func (s *Server) serveCollection(req *request, coll string, rest []string) {
 		s.servePullTasks(req, rest)
 	case coll == "serviceconsumemaps":
 		s.serveConsumeMaps(req, rest)
+	case coll == "secrets":
+		s.serveSecrets(req, rest)
+	case coll == "volumes":
+		s.serveVolumes(req, rest)
+	case coll == "volumetemplates":
+		s.serveVolumeTemplates(req, rest)
 	case emptyCollections[coll] != "":
 		if len(rest) > 0 {
 			writeError(req.w, emulator.ErrNotFound)

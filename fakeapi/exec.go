@@ -234,6 +234,7 @@ func (x *execRelay) pump(ctx context.Context, q *stdinQueue) {
 		sink = io.Discard
 	}
 	buf, text := make([]byte, 64<<10), make([]byte, 48<<10)
+	var pace keyPacer
 	for {
 		typ, r, err := x.conn.NextReader()
 		if err != nil {
@@ -241,7 +242,9 @@ func (x *execRelay) pump(ctx context.Context, q *stdinQueue) {
 		}
 		switch {
 		case typ == websocket.TextMessage:
-			err = decodeText(r, sink, text, buf)
+			var n int
+			n, err = decodeText(r, sink, text, buf)
+			pace.frame(n)
 		case typ == websocket.BinaryMessage && x.ext:
 			err = x.control(ctx, r, sink, buf)
 		}
@@ -251,24 +254,40 @@ func (x *execRelay) pump(ctx context.Context, q *stdinQueue) {
 	}
 }
 
-// decodeText writes the bytes of one base64 text frame to sink. A frame that fits in text
-// (every keystroke frame of the CLI) is decoded with no allocation; a longer one streams.
-func decodeText(r io.Reader, sink io.Writer, text, buf []byte) error {
+// decodeText writes the bytes of one base64 text frame to sink and returns their number.
+// A frame that fits in text (every keystroke frame of the CLI) is decoded with no
+// allocation; a longer one streams.
+func decodeText(r io.Reader, sink io.Writer, text, buf []byte) (int, error) {
 	n, err := io.ReadFull(r, text)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		m, err := base64.StdEncoding.Decode(buf, text[:n])
 		if err != nil {
-			return fmt.Errorf("decode input frame: %w", err)
+			return 0, fmt.Errorf("decode input frame: %w", err)
 		}
-		_, err = sink.Write(buf[:m])
-		return err
+		return sink.Write(buf[:m])
 	}
 	if err != nil {
-		return fmt.Errorf("read input frame: %w", err)
+		return 0, fmt.Errorf("read input frame: %w", err)
 	}
 	rest := io.MultiReader(bytes.NewReader(text), r)
-	_, err = io.CopyBuffer(sink, base64.NewDecoder(base64.StdEncoding, rest), buf)
-	return err
+	written, err := io.CopyBuffer(sink, base64.NewDecoder(base64.StdEncoding, rest), buf)
+	return int(written), err
+}
+
+// keyPacer notices a flood of keystroke frames (a paste, or a file fed to the CLI through
+// a terminal) and then pauses reading now and then, so that frames pile up in the socket
+// and are read, decoded and written to the command in bulk rather than with system calls
+// for every byte. Typing is never slowed: keystrokes come far apart.
+type keyPacer struct{ last, rested time.Time }
+
+func (p *keyPacer) frame(size int) {
+	now := time.Now()
+	flood := size <= 8 && now.Sub(p.last) < 500*time.Microsecond
+	p.last = now
+	if flood && now.Sub(p.rested) > 5*time.Millisecond {
+		time.Sleep(2 * time.Millisecond)
+		p.rested = time.Now()
+	}
 }
 
 // control handles one binary frame of the spinlocal protocol.

@@ -78,6 +78,13 @@ type Engine interface {
 	Watch(ctx context.Context, match map[string]string) <-chan string
 	// Pull fetches an image; see Docker.Pull for the local fallback.
 	Pull(ctx context.Context, ref string) (warning string, err error)
+	// CreateVolume makes a local volume unless it exists, and reports it either way.
+	CreateVolume(ctx context.Context, spec VolumeSpec) (VolumeStatus, error)
+	// RemoveVolume deletes a volume; a missing one is no error, a mounted one wraps
+	// ErrVolumeInUse.
+	RemoveVolume(ctx context.Context, name string) error
+	// ListVolumes returns the volumes that carry every label in match.
+	ListVolumes(ctx context.Context, match map[string]string) ([]VolumeStatus, error)
 	Close() error
 }
 

@@ -1,0 +1,757 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/spinlocal/spinlocal/emulator/engine"
+)
+
+// Volumes (cattle-semantics 8). Every Cattle volume is backed by one Docker local volume
+// named <network prefix>-<environment>-<volume name>, so names are unique per environment
+// and data outlives containers and daemon restarts. Three scopes exist: environment
+// volumes (made by `rancher volume create`, or on first use of an unknown name), stack
+// volumes made lazily from a stack's volume template, and per-unit volumes of a
+// template with perContainer set.
+
+// Kinds and id prefixes of the storage resources.
+const (
+	KindVolume           = "volume"
+	KindVolumeTemplate   = "volumeTemplate"
+	prefixVolume         = "v"
+	prefixVolumeTemplate = "vt"
+)
+
+// The storage drivers spinlocal offers; both are Docker local volumes underneath.
+const (
+	DriverLocal = "local"
+	DriverNFS   = "rancher-nfs"
+)
+
+// maxVolumeName bounds volume names; the Docker name adds the prefix and environment.
+const maxVolumeName = 128
+
+// Volume is a Cattle volume.
+type Volume struct {
+	Meta
+	Driver     string            `json:"driver"`
+	DriverOpts map[string]string `json:"driverOpts,omitempty"`
+	Owner      string            `json:"owner,omitempty"`
+	// StackID and TemplateID are set on volumes made from a stack's volume template.
+	StackID    string `json:"stackId,omitempty"`
+	TemplateID string `json:"volumeTemplateId,omitempty"`
+	// UnitUUID is set on a per-container volume: the deployment unit it belongs to.
+	UnitUUID   string `json:"deploymentUnitUuid,omitempty"`
+	DockerName string `json:"dockerName"`
+	// Used says a container has mounted the volume once: idle, it is detached.
+	Used   bool          `json:"used,omitempty"`
+	Mounts []VolumeMount `json:"mounts,omitempty"`
+	// dropping marks a removal whose Docker call is under way.
+	dropping bool
+}
+
+// VolumeMount is one container's use of a volume.
+type VolumeMount struct {
+	InstanceID   string `json:"instanceId"`
+	InstanceName string `json:"instanceName"`
+	Path         string `json:"path"`
+	Permissions  string `json:"permissions"`
+}
+
+// VolumeTemplate is a stack's top-level compose volume.
+type VolumeTemplate struct {
+	Meta
+	StackID      string            `json:"stackId"`
+	Driver       string            `json:"driver,omitempty"`
+	DriverOpts   map[string]string `json:"driverOpts,omitempty"`
+	External     bool              `json:"external,omitempty"`
+	PerContainer bool              `json:"perContainer,omitempty"`
+	Owner        string            `json:"owner,omitempty"`
+}
+
+// VolumeInput is what `rancher volume create` sends.
+type VolumeInput struct {
+	Name       string
+	Driver     string
+	DriverOpts map[string]string
+}
+
+// VolumeTemplateInput is what `rancher up` sends for a top-level compose volume.
+type VolumeTemplateInput struct {
+	VolumeInput
+	StackID      string
+	External     bool
+	PerContainer bool
+}
+
+// validVolumeName applies Rancher's volume-name rule: a letter or digit, then lower-case
+// letters, digits, '_', '.' and '-'. ".." is refused too: the name ends up in a path.
+func validVolumeName(n string) error {
+	if n == "" {
+		return invalid("MissingRequired", "name", "a volume needs a name")
+	}
+	ok := len(n) <= maxVolumeName && isAlnum(rune(n[0])) && !strings.Contains(n, "..")
+	for _, r := range n[1:] {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.' ||
+			r == '-') {
+			ok = false
+		}
+	}
+	if !ok {
+		return invalid("InvalidCharacters", "name", fmt.Sprintf("volume name %q is not "+
+			"allowed: it must start with a letter or digit, continue with lower-case "+
+			"letters a-z, digits 0-9, '_', '.' or '-' (no '/', no \"..\"), and be at most "+
+			"%d characters", n, maxVolumeName))
+	}
+	return nil
+}
+
+// volumeDriver checks a requested driver; empty means local.
+func volumeDriver(d string) (string, error) {
+	switch d {
+	case "":
+		return DriverLocal, nil
+	case DriverLocal, DriverNFS:
+		return d, nil
+	}
+	return "", invalid("InvalidOption", "driver", fmt.Sprintf("storage driver %q is not "+
+		"available; spinlocal offers %s (node storage) and %s", d, DriverLocal, DriverNFS))
+}
+
+// CreateVolume makes an environment volume owned by the caller, with its Docker volume.
+func (e *Emulator) CreateVolume(ctx context.Context, caller Caller, pid string,
+	in VolumeInput) (Volume, error) {
+	if err := validVolumeName(in.Name); err != nil {
+		return Volume{}, err
+	}
+	driver, err := volumeDriver(in.Driver)
+	if err != nil {
+		return Volume{}, err
+	}
+	e.mu.Lock()
+	if _, ok := e.projects[pid]; !ok {
+		e.mu.Unlock()
+		return Volume{}, notFound()
+	}
+	if v := e.volumeNamed(pid, in.Name, false); v != nil {
+		e.mu.Unlock()
+		return Volume{}, invalid("NotUnique", "name", fmt.Sprintf(
+			"a volume named %s already exists in this environment (%s)", in.Name, v.ID))
+	}
+	v, err := e.newVolume(pid, in.Name, driver, in.DriverOpts, caller.User)
+	var snapshot Volume
+	if err == nil {
+		setState(&v.Meta, "registering", "")
+		err = e.put(v)
+		snapshot = *v
+	}
+	e.mu.Unlock()
+	if err != nil {
+		return Volume{}, err
+	}
+	derr := e.ensureDockerVolume(ctx, snapshot)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if derr != nil {
+		delete(e.volumes, v.ID)
+		e.forget(bucketVolumes, v.ID)
+		return Volume{}, derr
+	}
+	setState(&v.Meta, "inactive", "")
+	return e.volumeView(v), e.put(v)
+}
+
+// newVolume records a volume in state inactive without saving it. Callers hold e.mu.
+func (e *Emulator) newVolume(pid, name, driver string, opts map[string]string,
+	owner string) (*Volume, error) {
+	id, err := e.nextID(prefixVolume)
+	if err != nil {
+		return nil, err
+	}
+	v := &Volume{Meta: Meta{ID: id, Type: KindVolume, Name: name, UUID: newUUID(),
+		AccountID: pid, Created: time.Now().UTC()}, Driver: driver,
+		DriverOpts: maps.Clone(opts), Owner: owner,
+		DockerName: e.networkName(e.projects[pid]) + "-" + name}
+	setState(&v.Meta, "inactive", "")
+	e.volumes[id] = v
+	return v, nil
+}
+
+// volumeNamed finds a volume of the environment that is not removed, by name; envOnly
+// skips volumes made from templates. Callers hold e.mu.
+func (e *Emulator) volumeNamed(pid, name string, envOnly bool) *Volume {
+	for _, v := range sortedValues(e.volumes) {
+		if v.AccountID == pid && v.Removed == nil && v.Name == name &&
+			(!envOnly || v.TemplateID == "") {
+			return v
+		}
+	}
+	return nil
+}
+
+// ensureDockerVolume creates the Docker volume behind v unless it exists, and refuses one
+// this daemon did not make.
+func (e *Emulator) ensureDockerVolume(ctx context.Context, v Volume) error {
+	labels := map[string]string{engine.LabelDaemon: e.daemonID, engine.LabelVolumeID: v.ID,
+		engine.LabelVolumeDriver: v.Driver, engine.LabelProjectID: v.AccountID}
+	st, err := e.eng.CreateVolume(ctx, engine.VolumeSpec{Name: v.DockerName, Labels: labels})
+	if err != nil {
+		return fmt.Errorf("volume %s: %w", v.Name, err)
+	}
+	if st.Labels[engine.LabelDaemon] != e.daemonID {
+		return &APIError{Status: 409, Code: "Conflict", Message: fmt.Sprintf("Docker volume "+
+			"%s already exists and was not made by this spinlocal daemon; remove it "+
+			"(docker volume rm %s) or choose another name", v.DockerName, v.DockerName)}
+	}
+	return nil
+}
+
+// RemoveVolume deletes a volume the caller owns that no container uses, with its data.
+func (e *Emulator) RemoveVolume(ctx context.Context, caller Caller, pid, id string) (Volume,
+	error) {
+	e.mu.Lock()
+	v, ok := e.volumes[id]
+	if !ok || v.AccountID != pid {
+		e.mu.Unlock()
+		return Volume{}, notFound()
+	}
+	if err := e.mayChangeVolume(caller, v); err != nil {
+		e.mu.Unlock()
+		return Volume{}, err
+	}
+	if v.Removed != nil || v.State == "removing" {
+		defer e.mu.Unlock()
+		return e.volumeView(v), nil
+	}
+	if err := e.volumeInUse(v); err != nil {
+		e.mu.Unlock()
+		return Volume{}, err
+	}
+	before := v.Meta
+	setState(&v.Meta, "removing", "")
+	v.dropping = true
+	err := e.put(v)
+	snapshot := *v
+	e.mu.Unlock()
+	if err == nil {
+		err = e.dropDockerVolume(ctx, snapshot)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v.dropping = false
+	if err != nil {
+		v.Meta = before
+		e.persist(v)
+		return Volume{}, &APIError{Status: 409, Code: "Conflict", Message: fmt.Sprintf(
+			"cannot remove volume %s: %s", v.Name, dockerReason(err))}
+	}
+	setState(&v.Meta, "removed", "")
+	return e.volumeView(v), e.put(v)
+}
+
+// mayChangeVolume checks the caller owns the volume, or may change the stack it belongs
+// to. Callers hold e.mu.
+func (e *Emulator) mayChangeVolume(caller Caller, v *Volume) error {
+	if v.Owner == "" || v.Owner == caller.User {
+		return nil
+	}
+	if v.StackID != "" && e.mayChange(caller, v.StackID) == nil {
+		return nil
+	}
+	return spinDenied("you don't own this volume")
+}
+
+// volumeInUse refuses the removal of a volume that containers still mount. Callers hold
+// e.mu.
+func (e *Emulator) volumeInUse(v *Volume) error {
+	users := e.volumeUsers(v)
+	if len(users) == 0 {
+		return nil
+	}
+	var names, services []string
+	seen := map[string]bool{}
+	for _, c := range users {
+		names = append(names, c.Name)
+		svc, ok := e.services[c.ServiceID]
+		st, sok := e.stacks[c.StackID]
+		if ok && sok && !seen[svc.ID] {
+			seen[svc.ID] = true
+			services = append(services, st.Name+"/"+svc.Name)
+		}
+	}
+	how := "remove those containers first"
+	if len(services) > 0 {
+		how = fmt.Sprintf("stop and remove the service(s) using it first (rancher rm %s), "+
+			"or remove their stack", strings.Join(services, " "))
+	}
+	return &APIError{Status: 409, Code: "Conflict", Message: fmt.Sprintf("volume %s is in "+
+		"use by container(s) %s; %s, then remove the volume", v.Name,
+		strings.Join(names, ", "), how)}
+}
+
+// volumeUsers are the containers that mount v and are not removed. Callers hold e.mu.
+func (e *Emulator) volumeUsers(v *Volume) []*Container {
+	var out []*Container
+	seen := map[string]bool{}
+	for _, m := range v.Mounts {
+		c, ok := e.containers[m.InstanceID]
+		if ok && c.Removed == nil && !seen[c.ID] {
+			seen[c.ID] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// dropDockerVolume deletes the Docker volume behind v, unless a rancher-nfs volume asks to
+// keep its data (onRemove: retain).
+func (e *Emulator) dropDockerVolume(ctx context.Context, v Volume) error {
+	if v.Driver == DriverNFS && v.DriverOpts["onRemove"] == "retain" {
+		return nil
+	}
+	return e.eng.RemoveVolume(ctx, v.DockerName)
+}
+
+// volumeView is a copy of v as the API shows it: mounts of live containers only, and the
+// state derived from them (active while a mounting container runs). Callers hold e.mu.
+func (e *Emulator) volumeView(v *Volume) Volume {
+	out := *v
+	out.Mounts = nil
+	running := false
+	for _, m := range v.Mounts {
+		c, ok := e.containers[m.InstanceID]
+		if !ok || c.Removed != nil {
+			continue
+		}
+		out.Mounts = append(out.Mounts, m)
+		switch c.State {
+		case "running", "starting", "restarting":
+			running = true
+		}
+	}
+	switch v.State {
+	case "inactive", "active", "detached":
+		state := "inactive"
+		if running {
+			state = "active"
+		} else if v.Used {
+			state = "detached"
+		}
+		out.State, out.Transitioning = state, transitioningFor(state)
+	}
+	return out
+}
+
+// Volumes returns the volumes of an environment, removed ones included, by id.
+func (e *Emulator) Volumes(pid string) []Volume {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Volume
+	for _, v := range sortedValues(e.volumes) {
+		if v.AccountID == pid {
+			out = append(out, e.volumeView(v))
+		}
+	}
+	return out
+}
+
+// Volume returns one volume of an environment.
+func (e *Emulator) Volume(pid, id string) (Volume, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, ok := e.volumes[id]
+	if !ok || v.AccountID != pid {
+		return Volume{}, notFound()
+	}
+	return e.volumeView(v), nil
+}
+
+// CreateVolumeTemplate records a top-level compose volume of a stack the caller may change.
+func (e *Emulator) CreateVolumeTemplate(caller Caller, pid string, in VolumeTemplateInput) (
+	VolumeTemplate, error) {
+	if err := validVolumeName(in.Name); err != nil {
+		return VolumeTemplate{}, err
+	}
+	if _, err := volumeDriver(in.Driver); err != nil && !in.External {
+		return VolumeTemplate{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, ok := e.stacks[in.StackID]
+	if !ok || st.AccountID != pid {
+		return VolumeTemplate{}, invalid("InvalidReference", "stackId", fmt.Sprintf(
+			"stack %q does not exist in this environment", in.StackID))
+	}
+	if st.Removed != nil || st.State == "removing" {
+		return VolumeTemplate{}, invalid("InvalidState", "stackId",
+			"stack is not in a valid state")
+	}
+	if err := e.mayChange(caller, st.ID); err != nil {
+		return VolumeTemplate{}, err
+	}
+	for _, vt := range e.vtemplates {
+		if vt.StackID == st.ID && vt.Removed == nil && vt.Name == in.Name {
+			return VolumeTemplate{}, invalid("NotUnique", "name", fmt.Sprintf(
+				"stack %s already has a volume template %s (%s)", st.Name, in.Name, vt.ID))
+		}
+	}
+	id, err := e.nextID(prefixVolumeTemplate)
+	if err != nil {
+		return VolumeTemplate{}, err
+	}
+	vt := &VolumeTemplate{Meta: Meta{ID: id, Type: KindVolumeTemplate, Name: in.Name,
+		UUID: newUUID(), AccountID: pid, Created: time.Now().UTC()}, StackID: st.ID,
+		Driver: in.Driver, DriverOpts: maps.Clone(in.DriverOpts), External: in.External,
+		PerContainer: in.PerContainer, Owner: caller.User}
+	setState(&vt.Meta, "active", "")
+	e.vtemplates[id] = vt
+	if err := e.put(vt); err != nil {
+		delete(e.vtemplates, id)
+		return VolumeTemplate{}, err
+	}
+	return *vt, nil
+}
+
+// RemoveVolumeTemplate removes a template; volumes made from it stay until their stack
+// goes.
+func (e *Emulator) RemoveVolumeTemplate(caller Caller, pid, id string) (VolumeTemplate,
+	error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	vt, ok := e.vtemplates[id]
+	if !ok || vt.AccountID != pid {
+		return VolumeTemplate{}, notFound()
+	}
+	if err := e.mayChange(caller, vt.StackID); err != nil {
+		return VolumeTemplate{}, err
+	}
+	if vt.Removed == nil {
+		setState(&vt.Meta, "removed", "")
+		if err := e.put(vt); err != nil {
+			return VolumeTemplate{}, err
+		}
+	}
+	return *vt, nil
+}
+
+// VolumeTemplates returns the templates of an environment, removed ones included, by id.
+func (e *Emulator) VolumeTemplates(pid string) []VolumeTemplate {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return collect(e.vtemplates, func(vt *VolumeTemplate) bool {
+		return vt.AccountID == pid
+	})
+}
+
+// VolumeTemplate returns one template of an environment.
+func (e *Emulator) VolumeTemplate(pid, id string) (VolumeTemplate, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	vt, ok := e.vtemplates[id]
+	if !ok || vt.AccountID != pid {
+		return VolumeTemplate{}, notFound()
+	}
+	return *vt, nil
+}
+
+// errVolumeGone is returned when a container record disappears before its volumes are
+// bound.
+var errVolumeGone = errors.New("the container record is gone")
+
+// attachVolumes binds the named volumes a container about to be created mounts, making
+// the missing volume records and Docker volumes. It returns the spec to create the
+// container with: a copy whose dataVolumes name the Docker volumes; the stored launch
+// config is left as the user wrote it.
+func (e *Emulator) attachVolumes(ctx context.Context, t task) (engine.Spec, error) {
+	e.mu.Lock()
+	lcfg, vols, err := e.bindVolumes(t.container, t.spec.LaunchConfig)
+	e.mu.Unlock()
+	if err != nil {
+		return t.spec, err
+	}
+	for _, v := range vols {
+		if err := e.ensureDockerVolume(ctx, v); err != nil {
+			return t.spec, err
+		}
+	}
+	spec := t.spec
+	spec.LaunchConfig = lcfg
+	return spec, nil
+}
+
+// bindVolumes resolves the named entries of lcfg's dataVolumes for container cid and
+// records the mounts. Callers hold e.mu.
+func (e *Emulator) bindVolumes(cid string, lcfg map[string]any) (map[string]any, []Volume,
+	error) {
+	entries := stringList(lcfg["dataVolumes"])
+	named := false
+	for _, raw := range entries {
+		if _, _, ok := namedMount(raw); ok {
+			named = true
+		}
+	}
+	if !named {
+		return lcfg, nil, nil
+	}
+	c, ok := e.containers[cid]
+	if !ok || c.Removed != nil {
+		return nil, nil, errVolumeGone
+	}
+	out := make([]any, 0, len(entries))
+	var bound []Volume
+	var changed []any
+	for _, raw := range entries {
+		name, target, ok := namedMount(raw)
+		if !ok {
+			out = append(out, raw)
+			continue
+		}
+		v, err := e.volumeFor(c, name, lcfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		v.Used = true
+		path, mode, _ := strings.Cut(target, ":")
+		perms := "rw"
+		if strings.Contains(","+mode+",", ",ro,") {
+			perms = "ro"
+		}
+		v.Mounts = append(v.Mounts, VolumeMount{InstanceID: c.ID, InstanceName: c.Name,
+			Path: path, Permissions: perms})
+		changed = append(changed, v)
+		bound = append(bound, *v)
+		out = append(out, v.DockerName+":"+target)
+	}
+	if err := e.put(changed...); err != nil {
+		return nil, nil, err
+	}
+	cp := maps.Clone(lcfg)
+	cp["dataVolumes"] = out
+	return cp, bound, nil
+}
+
+// namedMount splits a dataVolumes entry "name:/path[:mode]" that names a volume; binds of
+// host paths and anonymous volumes are not named.
+func namedMount(entry string) (name, target string, ok bool) {
+	name, target, found := strings.Cut(entry, ":")
+	if !found || name == "" || strings.ContainsAny(name[:1], "/.~") ||
+		strings.Contains(name, "/") {
+		return "", "", false
+	}
+	return name, target, true
+}
+
+// volumeFor finds or makes the volume a container's mount of name refers to: the stack's
+// template first, then an environment volume of that name, else a new environment
+// volume. Callers hold e.mu.
+func (e *Emulator) volumeFor(c *Container, name string, lcfg map[string]any) (*Volume,
+	error) {
+	stack := e.stacks[c.StackID]
+	if stack != nil {
+		for _, vt := range sortedValues(e.vtemplates) {
+			if vt.StackID == stack.ID && vt.Removed == nil && vt.Name == name {
+				return e.templateVolume(vt, stack, c)
+			}
+		}
+	}
+	if v := e.volumeNamed(c.AccountID, name, true); v != nil {
+		return v, usable(v)
+	}
+	if err := validVolumeName(name); err != nil {
+		return nil, fmt.Errorf("named volume of %s: %w", c.Name, err)
+	}
+	driver, err := volumeDriver(fmt.Sprint(orNil(lcfg["volumeDriver"])))
+	if err != nil {
+		return nil, fmt.Errorf("named volume %s of %s: %w", name, c.Name, err)
+	}
+	owner := ""
+	if stack != nil {
+		owner = stack.Owner
+	}
+	return e.newVolume(c.AccountID, name, driver, nil, owner)
+}
+
+// templateVolume returns the volume a stack's template stands for: the environment volume
+// of an external template, else the stack's (or, per container, the unit's) own volume,
+// made on first use. Callers hold e.mu.
+func (e *Emulator) templateVolume(vt *VolumeTemplate, stack *Stack, c *Container) (*Volume,
+	error) {
+	if vt.External {
+		v := e.volumeNamed(c.AccountID, vt.Name, true)
+		if v == nil {
+			driver, _ := volumeDriver(vt.Driver)
+			env := c.AccountID
+			if p := e.projects[c.AccountID]; p != nil {
+				env = p.Name
+			}
+			return nil, fmt.Errorf("volume %s is declared external in stack %s, but "+
+				"environment %s has no volume of that name; create it first with "+
+				"`rancher volume create --driver %s %s`", vt.Name, stack.Name, env, driver,
+				vt.Name)
+		}
+		return v, usable(v)
+	}
+	for _, v := range sortedValues(e.volumes) {
+		if v.TemplateID == vt.ID && v.Removed == nil && v.State != "removing" &&
+			(!vt.PerContainer || v.UnitUUID == c.UnitUUID) {
+			return v, nil
+		}
+	}
+	driver, err := volumeDriver(vt.Driver)
+	if err != nil {
+		return nil, err
+	}
+	var name string
+	for {
+		name = fmt.Sprintf("%s_%s_%s", stack.Name, vt.Name, randomHex(3)[:5])
+		if vt.PerContainer {
+			name = fmt.Sprintf("%s_%s_%d_%s_%s", stack.Name, vt.Name, c.ServiceIndex,
+				c.UnitUUID, randomHex(3)[:5])
+		}
+		if e.volumeNamed(c.AccountID, name, false) == nil {
+			break
+		}
+	}
+	v, err := e.newVolume(c.AccountID, name, driver, vt.DriverOpts, stack.Owner)
+	if err != nil {
+		return nil, err
+	}
+	v.StackID, v.TemplateID = stack.ID, vt.ID
+	if vt.PerContainer {
+		v.UnitUUID = c.UnitUUID
+	}
+	return v, nil
+}
+
+// usable refuses a volume whose removal is under way.
+func usable(v *Volume) error {
+	if v.State == "removing" {
+		return fmt.Errorf("volume %s is being removed; wait until it is gone and deploy "+
+			"again", v.Name)
+	}
+	return nil
+}
+
+// reconcileVolumes removes the volumes whose scope has ended: stack volumes once their
+// stack is removed, per-container volumes once their unit is gone, and volumes left in
+// removing by an earlier failure. It runs at the end of every reconciler pass.
+func (e *Emulator) reconcileVolumes(ctx context.Context) {
+	e.mu.Lock()
+	drop := e.planVolumes(time.Now())
+	e.mu.Unlock()
+	for _, v := range drop {
+		err := e.dropDockerVolume(ctx, v)
+		e.mu.Lock()
+		if cur, ok := e.volumes[v.ID]; ok && cur.State == "removing" && !cur.dropping {
+			if err != nil {
+				cur.TransitioningMessage = dockerReason(err)
+				e.log.Warn("reconcile: cannot remove volume", "volume", v.Name, "err", err)
+			} else {
+				setState(&cur.Meta, "removed", "")
+			}
+			e.persist(cur)
+		}
+		e.mu.Unlock()
+	}
+}
+
+// planVolumes retires templates and volumes whose scope ended and lists the volumes
+// ready for their Docker removal. Callers hold e.mu.
+func (e *Emulator) planVolumes(now time.Time) []Volume {
+	for id, vt := range e.vtemplates {
+		switch {
+		case vt.Removed != nil && now.Sub(*vt.Removed) > purgeAfter:
+			delete(e.vtemplates, id)
+			e.forget(bucketTemplates, id)
+		case vt.Removed == nil && e.stackGone(vt.StackID):
+			setState(&vt.Meta, "removed", "")
+			e.persist(vt)
+		}
+	}
+	var drop []Volume
+	for _, v := range sortedValues(e.volumes) {
+		if v.Removed != nil {
+			if now.Sub(*v.Removed) > purgeAfter {
+				delete(e.volumes, v.ID)
+				e.forget(bucketVolumes, v.ID)
+			}
+			continue
+		}
+		changed := e.pruneMounts(v)
+		if v.State != "removing" && e.scopeEnded(v) {
+			setState(&v.Meta, "removing", "")
+			changed = true
+		}
+		if changed {
+			e.persist(v)
+		}
+		if v.State == "removing" && !v.dropping && len(e.volumeUsers(v)) == 0 {
+			drop = append(drop, *v)
+		}
+	}
+	return drop
+}
+
+// pruneMounts forgets the mounts of removed containers. Callers hold e.mu.
+func (e *Emulator) pruneMounts(v *Volume) bool {
+	var kept []VolumeMount
+	for _, m := range v.Mounts {
+		if c, ok := e.containers[m.InstanceID]; ok && c.Removed == nil {
+			kept = append(kept, m)
+		}
+	}
+	changed := len(kept) != len(v.Mounts)
+	v.Mounts = kept
+	return changed
+}
+
+// scopeEnded reports whether a template volume's stack or unit is gone. Callers hold e.mu.
+func (e *Emulator) scopeEnded(v *Volume) bool {
+	if v.TemplateID == "" {
+		return false
+	}
+	if e.stackGone(v.StackID) {
+		return true
+	}
+	if v.UnitUUID == "" {
+		return false
+	}
+	for _, c := range e.containers {
+		if c.UnitUUID == v.UnitUUID && c.Removed == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// stackGone reports whether a stack is removed or unknown. Callers hold e.mu.
+func (e *Emulator) stackGone(id string) bool {
+	st, ok := e.stacks[id]
+	return !ok || st.Removed != nil
+}
+
+func stringList(v any) []string {
+	switch t := v.(type) {
+	case []string:
+		return t
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return nil
+}
+
+// orNil turns a missing value into "" for fmt.Sprint.
+func orNil(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
