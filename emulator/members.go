@@ -155,7 +155,7 @@ func (e *Emulator) execute(ctx context.Context, t task) {
 		e.afterStart(ctx, t.container, t.dockerID, err)
 	case "stop":
 		err := e.eng.Stop(ctx, t.dockerID, 0)
-		e.update(t.container, func(c *Container) {
+		e.record(t.container, func(c *Container) {
 			if err != nil {
 				setState(&c.Meta, c.State, err.Error())
 				return
@@ -167,7 +167,7 @@ func (e *Emulator) execute(ctx context.Context, t task) {
 		if err == nil {
 			err = e.eng.Start(ctx, t.dockerID)
 		}
-		e.update(t.container, func(c *Container) { c.RestartPending = false })
+		e.record(t.container, func(c *Container) { c.RestartPending = false })
 		e.afterStart(ctx, t.container, t.dockerID, err)
 	case "remove":
 		var err error
@@ -201,10 +201,22 @@ func (e *Emulator) create(ctx context.Context, t task) {
 		e.fail(t.container, err)
 		return
 	}
+	kept := false
 	e.update(t.container, func(c *Container) {
 		c.DockerID, c.DockerName = st.ID, st.Name
-		setState(&c.Meta, "starting", "")
+		if c.Removed == nil && c.State != "removing" {
+			setState(&c.Meta, "starting", "")
+			kept = true
+		}
 	})
+	if !kept {
+		// Removed while Docker created it (the stack went away): undo, leave nothing.
+		if err := e.eng.Remove(ctx, st.ID); err != nil {
+			e.log.Warn("cannot remove a container created for a removed record", "err", err)
+		}
+		e.update(t.container, func(c *Container) { setState(&c.Meta, "removed", "") })
+		return
+	}
 	if err := e.eng.Start(ctx, st.ID); err != nil {
 		if rmErr := e.eng.Remove(ctx, st.ID); rmErr != nil {
 			e.log.Warn("cannot remove container after failed start", "err", rmErr)
@@ -224,7 +236,7 @@ func (e *Emulator) afterStart(ctx context.Context, id, dockerID string, err erro
 		return
 	}
 	st, ierr := e.eng.Inspect(ctx, dockerID)
-	e.update(id, func(c *Container) {
+	e.record(id, func(c *Container) {
 		c.StartCount++
 		if ierr == nil {
 			c.IPAddress = st.IPAddress
@@ -245,7 +257,7 @@ func (e *Emulator) fail(id string, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.containers[id]
-	if !ok {
+	if !ok || c.Removed != nil || c.State == "removing" {
 		return
 	}
 	msg := dockerReason(err)
@@ -289,6 +301,16 @@ func (e *Emulator) update(id string, fn func(*Container)) {
 		fn(c)
 		e.persist(c)
 	}
+}
+
+// record applies the outcome of a start, stop or restart, unless the container was
+// removed (or asked to be) while Docker worked: a late result must not revive it.
+func (e *Emulator) record(id string, fn func(*Container)) {
+	e.update(id, func(c *Container) {
+		if c.Removed == nil && c.State != "removing" {
+			fn(c)
+		}
+	})
 }
 
 // ensureNetwork creates an environment's network once per daemon run. Creates of one

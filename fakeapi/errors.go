@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/spinlocal/spinlocal/emulator"
 )
@@ -13,6 +14,10 @@ import (
 // drops null keys, prints only what is set.
 func writeError(w http.ResponseWriter, err error) {
 	ae := emulator.AsAPIError(err)
+	if sr, ok := w.(*statusRecorder); ok && sr.method == http.MethodDelete &&
+		sr.writeReason(ae) {
+		return
+	}
 	if ae.Spin {
 		writeJSON(w, ae.Status, map[string]any{"type": "error", "status": ae.Status,
 			"message": ae.Message})
@@ -85,4 +90,37 @@ func normalizeNumbers(v any) any {
 		return f
 	}
 	return v
+}
+
+// writeReason answers a refused DELETE with the reason in the HTTP status line. The CLI
+// drops the body of a failed DELETE but prints the status, so this is the only place a
+// `rancher rm` user can read why. It reports false when the connection cannot be taken
+// over (HTTP/2), and the caller writes the usual envelope.
+func (s *statusRecorder) writeReason(ae *emulator.APIError) bool {
+	reason := ae.Message
+	if reason == "" {
+		reason = ae.FieldName
+	}
+	reason = strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return ' '
+		}
+		return r
+	}, reason)
+	if reason == "" || len(reason) > 512 {
+		return false
+	}
+	conn, buf, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	body, _ := json.Marshal(map[string]any{"type": "error", "status": ae.Status,
+		"code": ae.Code, "message": reason})
+	s.status = ae.Status
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nConnection: close\r\n\r\n%s", ae.Status, reason, len(body),
+		body)
+	_ = buf.Flush()
+	return true
 }

@@ -164,3 +164,21 @@ func TestOwnership(t *testing.T) {
 		t.Error("a non-member of the group could stop the service")
 	}
 }
+
+// The CLI drops the body of a failed DELETE but prints the status line, so a refused
+// DELETE carries its reason there.
+func TestRefusedDeleteCarriesTheReasonInTheStatus(t *testing.T) {
+	d := apitest.StartCleanPolicy(t, spinPolicy())
+	elvis, wilma := keyFor(t, d, "elvis"), keyFor(t, d, "wilma")
+	stack := createStack(t, elvis, "keepout")
+	req, _ := http.NewRequest(http.MethodDelete, stack.Link("self"), nil)
+	req.SetBasicAuth(wilma.AccessKey, wilma.SecretKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || resp.Status != "401 you don't own stack keepout" {
+		t.Fatalf("status line = %q", resp.Status)
+	}
+}

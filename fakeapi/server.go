@@ -30,7 +30,7 @@ func New(emu *emulator.Emulator, log *slog.Logger) *Server {
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w, status: 200}
+	rec := &statusRecorder{ResponseWriter: w, status: 200, method: r.Method}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("request panicked", "method", r.Method, "path", r.URL.Path, "panic", p)
@@ -112,6 +112,7 @@ func baseURL(r *http.Request) string {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	method string
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
