@@ -115,8 +115,11 @@ func (s *statusRecorder) writeReason(ae *emulator.APIError) bool {
 		return false
 	}
 	defer conn.Close()
-	body, _ := json.Marshal(map[string]any{"type": "error", "status": ae.Status,
-		"code": ae.Code, "message": reason})
+	env := map[string]any{"type": "error", "status": ae.Status, "message": reason}
+	if !ae.Spin {
+		env["code"] = ae.Code
+	}
+	body, _ := json.Marshal(env)
 	s.status = ae.Status
 	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"+
 		"Content-Length: %d\r\nConnection: close\r\n\r\n%s", ae.Status, reason, len(body),
