@@ -31,6 +31,18 @@ func (e *Emulator) mayChange(caller Caller, stackID string) error {
 	return spinDenied("you don't own stack %s", st.Name)
 }
 
+// MayChangeContainer checks that caller may act on a container (exec into it): the owner
+// of its stack, or a member of the stack's group.
+func (e *Emulator) MayChangeContainer(caller Caller, pid, id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.containers[id]
+	if !ok || c.AccountID != pid {
+		return notFound()
+	}
+	return e.mayChange(caller, c.StackID)
+}
+
 // auditService runs Spin's audit on a service's launch configs; rejections stop the
 // request, warnings are logged. Callers hold e.mu.
 func (e *Emulator) auditService(caller Caller, stack, service string, lc map[string]any,

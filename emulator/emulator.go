@@ -15,6 +15,7 @@ import (
 
 	"github.com/spinlocal/spinlocal/emulator/engine"
 	"github.com/spinlocal/spinlocal/emulator/store"
+	"github.com/spinlocal/spinlocal/mounts"
 	"github.com/spinlocal/spinlocal/secrets"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	ResyncInterval time.Duration
 	// Policy holds audit levels, users and collaboration accounts.
 	Policy Policy
+	// GlobalRoot is the local tree that bind mounts from /global map to; empty means
+	// <StateDir>/global.
+	GlobalRoot string
 }
 
 // Emulator is the model of one Cattle installation. Its methods are safe for concurrent use.
@@ -88,6 +92,9 @@ func Open(cfg Config) (*Emulator, error) {
 	}
 	if cfg.ResyncInterval <= 0 {
 		cfg.ResyncInterval = 10 * time.Second
+	}
+	if cfg.GlobalRoot == "" {
+		cfg.GlobalRoot = mounts.DefaultRoot(cfg.StateDir)
 	}
 	st, err := store.Open(filepath.Join(cfg.StateDir, "state.db"))
 	if err != nil {

@@ -62,6 +62,10 @@ var execUpgrader = websocket.Upgrader{
 // always sends attachStdin, attachStdout and tty true; absent fields default to true as
 // Cattle's containerExec input did. An empty command runs sh.
 func (s *Server) execToken(req *request, c emulator.Container, body map[string]any) {
+	if err := s.emu.MayChangeContainer(req.caller, req.u.pid, c.ID); err != nil {
+		writeError(req.w, err)
+		return
+	}
 	if !contains(emulator.Actions(emulator.KindContainer, c.State), "execute") {
 		writeError(req.w, &emulator.APIError{Status: 422, Code: "ActionNotAvailable",
 			FieldName: "action", Message: "execute is not available in state " + c.State})

@@ -84,7 +84,7 @@ func parseSince(s string, now time.Time) (string, error) {
 // prefixed "01 " (stdout), "02 " (stderr) or "00 " (TTY), then closes with 1000.
 func (s *Server) handleLogsSocket(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.tokens.redeem(r.URL.Query().Get("token"))
-	if !ok {
+	if !ok || g.exec != nil {
 		writeError(w, &emulator.APIError{Status: 401, Code: "Unauthorized",
 			Message: "log token is missing, used or expired; ask for a new one"})
 		return

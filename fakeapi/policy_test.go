@@ -182,3 +182,24 @@ func TestRefusedDeleteCarriesTheReasonInTheStatus(t *testing.T) {
 		t.Fatalf("status line = %q", resp.Status)
 	}
 }
+
+// Exec is a change: only the stack's owner (or its group) may open a shell in it.
+func TestExecNeedsOwnership(t *testing.T) {
+	d := apitest.StartCleanPolicy(t, spinPolicy())
+	elvis, wilma := keyFor(t, d, "elvis"), keyFor(t, d, "wilma")
+	svc := createService(t, elvis, createStack(t, elvis, "shell"), "app", compliant(), 1)
+	if _, err := elvis.Action(t.Context(), svc, "activate", nil); err != nil {
+		t.Fatal(err)
+	}
+	svc = settle(t, elvis, reload(t, elvis, svc), "active")
+	ct := instances(t, elvis, svc)[0]
+	body := map[string]any{"attachStdin": true, "attachStdout": true,
+		"command": []string{"id"}, "tty": true}
+	status, reply := rawError(t, wilma, ct.Action("execute"), body)
+	if status != 401 || reply["message"] != "you don't own stack shell" {
+		t.Fatalf("exec by another user: %d %v", status, reply)
+	}
+	if _, err := elvis.Action(t.Context(), ct, "execute", body); err != nil {
+		t.Fatalf("owner's exec refused: %v", err)
+	}
+}

@@ -30,6 +30,9 @@ func NewDocker(ctx context.Context) (*Docker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
+	// Negotiating now, once, keeps later concurrent calls (events, lists) from racing
+	// on the client's version.
+	cli.NegotiateAPIVersion(ctx)
 	if _, err := cli.Ping(ctx); err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("cannot reach the Docker engine at %s (is dockerd running? "+

@@ -29,6 +29,11 @@ type Spec struct {
 	// NetworkContainer is the Docker id of the container whose network this one shares
 	// (networkMode "container" with networkLaunchConfig).
 	NetworkContainer string
+	// CapDrop are capabilities dropped on top of the launch config's capDrop and taken
+	// out of its capAdd (a container that mounts /global runs without them).
+	CapDrop []string
+	// SecretsDir is a host directory bind-mounted read-only at /run/secrets; it must exist.
+	SecretsDir string
 	// Pull asks for a fresh pull of the image (upgrades do); a failed pull falls back to a
 	// local copy when there is one.
 	Pull bool

@@ -2,12 +2,14 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/go-connections/nat"
 )
@@ -131,8 +133,8 @@ func dockerConfig(spec Spec) (*container.Config, *container.HostConfig,
 		Binds:          m.list("dataVolumes"),
 		VolumesFrom:    spec.VolumesFrom,
 		PortBindings:   bindings,
-		CapAdd:         m.list("capAdd"),
-		CapDrop:        m.list("capDrop"),
+		CapAdd:         withoutCaps(m.list("capAdd"), spec.CapDrop),
+		CapDrop:        slices.Concat(m.list("capDrop"), spec.CapDrop),
 		DNS:            m.list("dns"),
 		DNSSearch:      append(append([]string{}, spec.DNSSearch...), m.list("dnsSearch")...),
 		DNSOptions:     m.list("dnsOpt"),
@@ -162,6 +164,10 @@ func dockerConfig(spec Spec) (*container.Config, *container.HostConfig,
 	if lcfg, ok := m["logConfig"].(map[string]any); ok {
 		l := lc(lcfg)
 		host.LogConfig = container.LogConfig{Type: l.str("driver"), Config: l.strMap("config")}
+	}
+	if spec.SecretsDir != "" {
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind,
+			Source: spec.SecretsDir, Target: "/run/secrets", ReadOnly: true})
 	}
 	for _, d := range m.list("devices") {
 		host.Devices = append(host.Devices, parseDevice(d))
@@ -200,6 +206,21 @@ func networkMode(m lc, spec Spec, host *container.HostConfig) (*network.Networki
 	}
 	return nil, fmt.Errorf("networkMode %q is not supported (use managed, host, none, "+
 		"bridge or container:NAME)", mode)
+}
+
+// withoutCaps drops from caps those named in drop, in any of Docker's spellings: Docker
+// would let a capability added back win over its drop.
+func withoutCaps(caps, drop []string) []string {
+	norm := func(s string) string {
+		return strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "CAP_")
+	}
+	out := caps[:0:0]
+	for _, c := range caps {
+		if !slices.ContainsFunc(drop, func(d string) bool { return norm(d) == norm(c) }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func envList(env map[string]string) []string {
