@@ -63,7 +63,7 @@ func (f *fakeEngine) Create(_ context.Context, spec engine.Spec) (engine.Status,
 	}
 	f.next++
 	id := fmt.Sprintf("docker%04d", f.next)
-	st := engine.Status{ID: id, Name: "r-" + spec.Name, Labels: maps.Clone(spec.Labels),
+	st := engine.Status{ID: id, Name: spec.Name, Labels: maps.Clone(spec.Labels),
 		State: "created"}
 	f.containers[id] = &fakeContainer{status: st, spec: spec}
 	return st, nil
@@ -321,4 +321,11 @@ func auditOff() Policy {
 		levels[r.ID] = audit.Off
 	}
 	return Policy{Levels: levels}
+}
+
+func (f *fakeEngine) Rename(_ context.Context, id, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("rename " + id + " " + name)
+	return nil
 }

@@ -169,6 +169,16 @@ func (e *Emulator) execute(ctx context.Context, t task) {
 		}
 		e.record(t.container, func(c *Container) { c.RestartPending = false })
 		e.afterStart(ctx, t.container, t.dockerID, err)
+	case "rename":
+		err := e.eng.Rename(ctx, t.dockerID, t.spec.Name)
+		e.record(t.container, func(c *Container) {
+			if err != nil {
+				// Someone else's container holds the name: keep the suffixed one.
+				c.NameTaken = true
+				return
+			}
+			c.DockerName = t.spec.Name
+		})
 	case "remove":
 		var err error
 		if t.dockerID != "" {
@@ -192,6 +202,16 @@ func (e *Emulator) create(ctx context.Context, t task) {
 		return
 	}
 	spec, err := e.attachVolumes(ctx, t)
+	if err != nil {
+		e.fail(t.container, err)
+		return
+	}
+	spec, err = e.attachGlobal(spec)
+	if err != nil {
+		e.fail(t.container, err)
+		return
+	}
+	spec, err = e.attachSecrets(ctx, spec, t.container)
 	if err != nil {
 		e.fail(t.container, err)
 		return

@@ -105,6 +105,9 @@ type Container struct {
 	// Retired marks a container an upgrade replaced: kept stopped until the upgrade is
 	// finished (then removed) or rolled back (then started again).
 	Retired bool `json:"retired,omitempty"`
+	// NameTaken records that the Cattle name is held by a Docker container this daemon
+	// does not own, so the container keeps its suffixed Docker name.
+	NameTaken bool `json:"nameTaken,omitempty"`
 	// RestartPending marks a restart asked for and not yet done.
 	RestartPending bool `json:"restartPending,omitempty"`
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/spinlocal/spinlocal/emulator/engine"
 )
 
 // member identifies one launch config of a unit: "" is the primary.
@@ -25,6 +27,32 @@ func (e *Emulator) plan(now time.Time) []task {
 			continue
 		}
 		tasks = append(tasks, e.planService(svc, now)...)
+	}
+	return append(tasks, e.planRenames()...)
+}
+
+// planRenames gives back its Cattle name to a container that got a suffixed Docker name
+// because the name was busy (an upgrade's old container, a replacement made while the old
+// one was still there) once no container of ours holds it. Callers hold e.mu.
+func (e *Emulator) planRenames() []task {
+	held := map[string]bool{}
+	for _, c := range e.containers {
+		if c.Removed == nil && c.DockerName != "" {
+			held[c.DockerName] = true
+		}
+	}
+	var tasks []task
+	for _, c := range sortedValues(e.containers) {
+		if c.Removed != nil || c.Retired || c.NameTaken || c.DockerID == "" ||
+			c.DockerName == "" || c.DockerName == c.Name || held[c.Name] {
+			continue
+		}
+		if c.State != "running" && c.State != "stopped" {
+			continue
+		}
+		held[c.Name] = true
+		tasks = append(tasks, task{kind: "rename", container: c.ID, dockerID: c.DockerID,
+			spec: engine.Spec{Name: c.Name}})
 	}
 	return tasks
 }
@@ -89,7 +117,14 @@ func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
 	var tasks []task
 	retryDue := !now.Before(svc.RetryAt)
 	units := map[int]map[string]*Container{}
+	if hold == nil {
+		hold = map[int]bool{}
+	}
 	for _, c := range live {
+		if c.State == "removing" {
+			// Its replacement waits for the next pass, so it can take the plain name.
+			hold[c.ServiceIndex] = true
+		}
 		if c.Retired || c.State == "removing" {
 			continue
 		}
@@ -99,6 +134,9 @@ func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
 				e.persist(c)
 				tasks = append(tasks, task{kind: "remove", container: c.ID,
 					dockerID: c.DockerID})
+				if c.DockerID != "" {
+					hold[c.ServiceIndex] = true
+				}
 			}
 			continue
 		}
@@ -107,7 +145,11 @@ func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
 		}
 		units[c.ServiceIndex][c.LaunchConfig] = c
 	}
-	tasks = append(tasks, e.replaceUnhealthy(units, now)...)
+	replaced := e.replaceUnhealthy(units, now)
+	for _, t := range replaced {
+		hold[e.containers[t.container].ServiceIndex] = true
+	}
+	tasks = append(tasks, replaced...)
 	indexes := make([]int, 0, len(units))
 	for i := range units {
 		indexes = append(indexes, i)

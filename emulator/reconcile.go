@@ -71,6 +71,7 @@ func (e *Emulator) reconcileOnce(ctx context.Context) {
 	e.purge(time.Now())
 	e.mu.Unlock()
 	e.reconcileVolumes(ctx)
+	e.sweepSecretFiles()
 }
 
 // parallelism bounds the Docker calls one pass makes at once.

@@ -61,12 +61,15 @@ func TestHealthCheckPassesAndFails(t *testing.T) {
 		}
 		return ""
 	})
-	if s := reload(t, c, svc); s.Str("healthState") != "unhealthy" {
-		t.Errorf("service health %s, want unhealthy", s.Str("healthState"))
-	}
-	if st := reload(t, c, stack); st.Str("healthState") != "unhealthy" {
-		t.Errorf("stack health %s, want unhealthy", st.Str("healthState"))
-	}
+	// Service and stack roll the change up on the next reconciler pass.
+	apitest.Eventually(t, 10*time.Second, func() string {
+		s, st := reload(t, c, svc), reload(t, c, stack)
+		if s.Str("healthState") != "unhealthy" || st.Str("healthState") != "unhealthy" {
+			return apitest.Errf("service %s, stack %s; want unhealthy",
+				s.Str("healthState"), st.Str("healthState"))
+		}
+		return ""
+	})
 	if now := instances(t, c, svc); len(now) != 1 || now[0].Str("id") != ct.Str("id") {
 		t.Errorf("strategy none replaced the container: %v", now)
 	}

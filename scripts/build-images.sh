@@ -95,7 +95,15 @@ build_busybox() {
 		return
 	fi
 	local bb ctx
-	bb=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+	if ! bb=$(command -v busybox); then
+		# A laptop with Docker Hub can use the official image instead.
+		if docker pull -q busybox:latest >/dev/null 2>&1; then
+			log "no local busybox; using Docker Hub's busybox:latest as $BUSYBOX_IMAGE"
+			docker tag busybox:latest "$BUSYBOX_IMAGE"
+			return 0
+		fi
+		die "busybox not found: install busybox-static (apt-get install busybox-static)"
+	fi
 	# A dynamically linked busybox would not run in a scratch image.
 	if ldd "$bb" >/dev/null 2>&1; then
 		die "$bb is dynamically linked; install busybox-static"

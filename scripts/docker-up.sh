@@ -14,11 +14,6 @@ set -euo pipefail
 log() { echo "docker-up: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-if docker info >/dev/null 2>&1; then
-	log "docker engine already running"
-	exit 0
-fi
-
 # Package that provides each command we rely on.
 declare -A pkg_for=(
 	[dockerd]=docker.io
@@ -32,6 +27,23 @@ done
 # The client may come from elsewhere (e.g. /usr/local/bin); docker.io has one.
 if ! command -v docker >/dev/null 2>&1 && [[ " ${missing[*]} " != *" docker.io "* ]]; then
 	missing+=(docker.io)
+fi
+
+if docker info >/dev/null 2>&1; then
+	log "docker engine already running"
+	# The image builds still want busybox-static and debootstrap; a laptop without
+	# them can build from Docker Hub instead (see fixtures/flask-demo/README.md).
+	missing=("${missing[@]/docker.io/}")
+	read -r -a missing <<<"${missing[*]}"
+	if ((${#missing[@]} > 0)) && [[ $(id -u) -eq 0 ]]; then
+		log "installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	elif ((${#missing[@]} > 0)); then
+		log "note: ${missing[*]} missing; the image build will use Docker Hub images"
+	fi
+	exit 0
 fi
 
 if ((${#missing[@]} > 0)); then

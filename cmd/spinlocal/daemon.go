@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +27,11 @@ func ensureDaemon(ctx context.Context, base, stateDir string) error {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("--url %q is not an http://HOST:PORT address", base)
+	}
+	if !loopback(u.Hostname()) {
+		return fmt.Errorf("no spinlocal daemon answers at %s, and spinlocal starts one by "+
+			"itself only on a loopback address; to serve beyond this machine start it "+
+			"yourself: spinlocal serve --listen %s", base, u.Host)
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -51,7 +58,8 @@ func ensureDaemon(ctx context.Context, base, stateDir string) error {
 	for !client.Healthy(ctx, base) {
 		select {
 		case err := <-exited:
-			return fmt.Errorf("the daemon exited at start (%v); its log is %s", err, logPath)
+			return fmt.Errorf("the daemon exited at start (%v): %s (full log: %s)", err,
+				lastLine(logPath), logPath)
 		case <-deadline:
 			return fmt.Errorf("the daemon did not answer at %s within 30s; its log is %s",
 				base, logPath)
@@ -60,7 +68,8 @@ func ensureDaemon(ctx context.Context, base, stateDir string) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	fmt.Fprintf(os.Stderr, "Started spinlocal daemon at %s (log: %s)\n", base, logPath)
+	fmt.Fprintf(os.Stderr, "Started spinlocal daemon at %s, pid %d (log: %s; stop it with "+
+		"kill %d)\n", base, cmd.Process.Pid, logPath, cmd.Process.Pid)
 	return nil
 }
 
@@ -101,4 +110,23 @@ func connect(ctx context.Context, base, stateDir, env string) (*client.Client, e
 	}
 	cl := client.New(base, k.AccessKey, k.SecretKey)
 	return cl, cl.UseEnvironment(ctx, env)
+}
+
+// loopback reports whether host names this machine only.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// lastLine returns the last non-empty line of a log file: why a daemon stopped.
+func lastLine(path string) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "no log"
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }

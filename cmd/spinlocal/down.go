@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/spinlocal/spinlocal/emulator/compose"
 )
 
 func downCommand() *cli.Command {
@@ -23,6 +21,7 @@ func downCommand() *cli.Command {
 }
 
 func runDown(c *cli.Context) error {
+	// An explicit name is used as given, so stacks the CLI made (Default) are reachable.
 	name := c.String("stack")
 	if name == "" {
 		p, err := loadProject(c)
@@ -31,7 +30,6 @@ func runDown(c *cli.Context) error {
 		}
 		name = p.Name
 	}
-	name = compose.NormalizeStackName(name)
 	base := strings.TrimRight(c.String("url"), "/")
 	cl, err := connect(c.Context, base, c.String("state-dir"), c.String("environment"))
 	if err != nil {

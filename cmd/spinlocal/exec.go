@@ -34,10 +34,10 @@ func execCommand() *cli.Command {
 		UseShortOptionHandling: true,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"},
-				EnvVars: []string{"SPINLOCAL_EXEC_INTERACTIVE"},
+				EnvVars: []string{"SPINLOCAL_INTERACTIVE"},
 				Usage:   "send stdin to the command"},
 			&cli.BoolFlag{Name: "tty", Aliases: []string{"t"},
-				EnvVars: []string{"SPINLOCAL_EXEC_TTY"},
+				EnvVars: []string{"SPINLOCAL_TTY"},
 				Usage:   "run the command on a terminal (raw local terminal with -i)"},
 			urlFlag(), stateDirFlag(), environmentFlag(),
 		},

@@ -33,6 +33,7 @@ func newApp() *cli.App {
 			downCommand(),
 			auditCommand(),
 			execCommand(),
+			gpfsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

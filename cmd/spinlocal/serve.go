@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -33,6 +34,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "daemon-config", EnvVars: []string{"SPINLOCAL_DAEMON_CONFIG"},
 				Usage: "site config (audit levels, users, collaboration accounts); " +
 					"default: config.yaml in the state dir, if present"},
+			globalRootFlag(),
 			logLevelFlag(),
 		},
 		Action: runServe,
@@ -61,13 +63,14 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	eng, err := engine.NewDocker(ctx)
+	eng, err := engine.NewDocker(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
 	emu, err := emulator.Open(emulator.Config{StateDir: c.String("state-dir"), Engine: eng,
-		Logger: log, NetworkPrefix: c.String("network-prefix"), Policy: policy})
+		Logger: log, NetworkPrefix: c.String("network-prefix"), Policy: policy,
+		GlobalRoot: c.String("global-root")})
 	if err != nil {
 		return fmt.Errorf("open state in %s: %w", c.String("state-dir"), err)
 	}
@@ -79,6 +82,11 @@ func runServe(c *cli.Context) error {
 			"or SPINLOCAL_LISTEN to another port)", listen, err)
 	}
 	srv := &http.Server{Handler: fakeapi.New(emu, log), ReadHeaderTimeout: 10 * time.Second}
+	pidPath := filepath.Join(c.String("state-dir"), "daemon.pid")
+	if err := os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", pidPath, err)
+	}
+	defer os.Remove(pidPath)
 	go emu.Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -48,6 +48,11 @@ func upCommand() *cli.Command {
 }
 
 func loadProject(c *cli.Context) (*compose.Project, error) {
+	if s := c.String("stack"); s != "" && compose.NormalizeStackName(s) != s {
+		return nil, fmt.Errorf("--stack %q: stack names are lowercase letters, digits and "+
+			"'-', not starting or ending with '-' (try %q)", s,
+			strings.Trim(compose.NormalizeStackName(s), "-x"))
+	}
 	return compose.Load(c.Context, compose.Options{Files: c.StringSlice("file"),
 		RancherFile: c.String("rancher-file"), EnvFiles: c.StringSlice("env-file"),
 		ProjectName: c.String("stack")})

@@ -213,3 +213,57 @@ func TestUpLeavesStartOnCreateFalseInactive(t *testing.T) {
 		t.Fatalf("states = %v\n%s", states, out)
 	}
 }
+
+// Several `spinlocal up` of one project at once all succeed, and make one stack.
+func TestConcurrentUpsOfOneProject(t *testing.T) {
+	d := apitest.StartClean(t)
+	requireImages(t, d, apitest.Image())
+	dir := filepath.Join(t.TempDir(), "twin")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	compose := "version: '2'\nservices:\n  db:\n    image: " + apitest.Image() +
+		"\n    command: [sleep, '600']\n  app:\n    image: " + apitest.Image() +
+		"\n    command: [sleep, '600']\n    links: [db]\n"
+	f := filepath.Join(dir, "docker-compose.yml")
+	if err := os.WriteFile(f, []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			app := newApp()
+			app.Writer, app.ErrWriter = io.Discard, io.Discard
+			errs <- app.RunContext(t.Context(), []string{"spinlocal", "up", "-d", "-f", f,
+				"--url", d.Server.URL, "--state-dir", d.StateDir})
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent up: %v", err)
+		}
+	}
+	stacks, err := d.Client.List(t.Context(), "stacks", nil)
+	if err != nil || len(stacks) != 1 {
+		t.Fatalf("stacks = %v %v", stacks, err)
+	}
+	svcs, _ := d.Client.List(t.Context(), "services", nil)
+	if len(svcs) != 2 {
+		t.Fatalf("services = %d, want 2", len(svcs))
+	}
+}
+
+func TestUpRefusesAStackNameItWouldHaveToRewrite(t *testing.T) {
+	d := apitest.StartClean(t)
+	for _, name := range []string{"../../etc", "My Stack!", "UPPER"} {
+		out, err := run(t, "up", "-d", "-s", name, "-f",
+			filepath.Join("..", "..", "fixtures", "flask-demo", "docker-compose.yml"),
+			"--url", d.Server.URL, "--state-dir", d.StateDir)
+		if err == nil || !strings.Contains(err.Error(), "stack names are lowercase") {
+			t.Errorf("-s %q: %v\n%s", name, err, out)
+		}
+	}
+	if stacks, _ := d.Client.List(t.Context(), "stacks", nil); len(stacks) != 0 {
+		t.Errorf("stacks created: %v", stacks)
+	}
+}

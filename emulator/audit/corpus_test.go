@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"github.com/spinlocal/spinlocal/emulator/compose/corpustest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -140,7 +141,7 @@ var corpusCases = []corpusCase{{
 func TestAuditCorpusVerdicts(t *testing.T) {
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
-		t.Skipf("compose corpus not available at %s: %v", corpusDir, err)
+		corpustest.Missing(t, corpusDir, err)
 	}
 	covered := map[string]bool{}
 	for _, c := range corpusCases {

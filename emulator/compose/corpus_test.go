@@ -2,6 +2,7 @@ package compose
 
 import (
 	"context"
+	"github.com/spinlocal/spinlocal/emulator/compose/corpustest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -100,7 +101,7 @@ var corpusCases = []corpusCase{{
 func TestCorpus(t *testing.T) {
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
-		t.Skipf("compose corpus not available at %s: %v", corpusDir, err)
+		corpustest.Missing(t, corpusDir, err)
 	}
 	covered := map[string]bool{}
 	for _, c := range corpusCases {
@@ -156,7 +157,7 @@ func TestCorpus(t *testing.T) {
 // A few corpus details that exercise the Rancher-specific paths.
 func TestCorpusDetails(t *testing.T) {
 	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("compose corpus not available at %s: %v", corpusDir, err)
+		corpustest.Missing(t, corpusDir, err)
 	}
 	load := func(t *testing.T, entry string, files ...string) *Project {
 		t.Helper()

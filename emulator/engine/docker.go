@@ -21,11 +21,15 @@ import (
 // Docker is the Engine backed by a Docker daemon.
 type Docker struct {
 	cli *client.Client
+	log *slog.Logger
 }
 
 // NewDocker connects to the Docker daemon named by the usual DOCKER_HOST environment, or
 // the default socket, and negotiates the API version.
-func NewDocker(ctx context.Context) (*Docker, error) {
+func NewDocker(ctx context.Context, log *slog.Logger) (*Docker, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
@@ -38,7 +42,7 @@ func NewDocker(ctx context.Context) (*Docker, error) {
 		return nil, fmt.Errorf("cannot reach the Docker engine at %s (is dockerd running? "+
 			"set DOCKER_HOST if it listens elsewhere): %w", cli.DaemonHost(), err)
 	}
-	return &Docker{cli: cli}, nil
+	return &Docker{cli: cli, log: log}, nil
 }
 
 // Close releases the client.
@@ -46,7 +50,14 @@ func (d *Docker) Close() error { return d.cli.Close() }
 
 // EnsureNetwork creates a labelled bridge network unless one with that name exists.
 func (d *Docker) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
-	if _, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{}); err == nil {
+	if n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{}); err == nil {
+		// Sharing a network would mix two daemons' DNS names (web.stack would answer
+		// with both daemons' containers): only our own is reused.
+		if owner := n.Labels[LabelDaemon]; owner != labels[LabelDaemon] {
+			return fmt.Errorf("the Docker network %s belongs to %s; give this daemon its own "+
+				"network prefix (serve --network-prefix, SPINLOCAL_NETWORK_PREFIX)", name,
+				describeOwner(owner))
+		}
 		return nil
 	} else if !errdefs.IsNotFound(err) {
 		return fmt.Errorf("inspect network %s: %w", name, err)
@@ -99,7 +110,7 @@ func (d *Docker) ensureImage(ctx context.Context, ref string, always bool) error
 	if err != nil {
 		if _, ierr := d.cli.ImageInspect(ctx, ref); ierr == nil {
 			// A laptop image that was never pushed: keep the local copy.
-			slog.Warn("pull failed, using the local image", "image", ref, "err", err)
+			d.log.Warn("pull failed, using the local image", "image", ref, "err", err)
 			return nil
 		}
 		return fmt.Errorf("pull image %s: %w", ref, err)
@@ -320,4 +331,19 @@ func (d *Docker) Pull(ctx context.Context, ref string) (warning string, err erro
 		return fmt.Sprintf("pull of %s failed (%v); using the local image", ref, err), nil
 	}
 	return "", fmt.Errorf("pull image %s: %w", ref, err)
+}
+
+func describeOwner(daemonID string) string {
+	if daemonID == "" {
+		return "something other than spinlocal"
+	}
+	return "another spinlocal daemon (id " + daemonID + ")"
+}
+
+// Rename gives a container a new name.
+func (d *Docker) Rename(ctx context.Context, id, name string) error {
+	if err := d.cli.ContainerRename(ctx, id, name); err != nil {
+		return fmt.Errorf("rename container %s to %s: %w", short(id), name, err)
+	}
+	return nil
 }

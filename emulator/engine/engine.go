@@ -81,6 +81,8 @@ type Engine interface {
 	// Watch sends the id of every container carrying the match labels whose state
 	// changes (die, destroy, stop, start), until ctx ends.
 	Watch(ctx context.Context, match map[string]string) <-chan string
+	// Rename gives a container a new name.
+	Rename(ctx context.Context, id, name string) error
 	// Pull fetches an image; see Docker.Pull for the local fallback.
 	Pull(ctx context.Context, ref string) (warning string, err error)
 	// CreateVolume makes a local volume unless it exists, and reports it either way.

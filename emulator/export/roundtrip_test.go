@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"github.com/spinlocal/spinlocal/emulator/compose/corpustest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -50,7 +51,7 @@ var unloadable = map[string]string{
 func TestRoundTripCorpus(t *testing.T) {
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
-		t.Skipf("compose corpus not available at %s: %v", corpusDir, err)
+		corpustest.Missing(t, corpusDir, err)
 	}
 	listed := map[string]bool{}
 	for _, e := range loadable {

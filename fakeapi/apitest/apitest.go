@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/spinlocal/spinlocal/emulator/engine"
 	"github.com/spinlocal/spinlocal/fakeapi"
 	"github.com/spinlocal/spinlocal/fakeapi/client"
+	"github.com/spinlocal/spinlocal/mounts"
 )
 
 // Image is the small image tests run; SPINLOCAL_TEST_IMAGE overrides it.
@@ -36,6 +39,7 @@ type Daemon struct {
 	Server   *httptest.Server
 	Client   *client.Client // keyed, in dev-cattle
 	Prefix   string
+	logs     *logBuffer
 	cancel   context.CancelFunc
 	done     chan struct{}
 }
@@ -49,7 +53,7 @@ func Docker(t *testing.T) *engine.Docker {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	eng, err := engine.NewDocker(ctx)
+	eng, err := engine.NewDocker(ctx, slog.New(slog.DiscardHandler))
 	if err != nil {
 		if os.Getenv("SPINLOCAL_REQUIRE_DOCKER") == "1" {
 			t.Fatalf("Docker is required: %v", err)
@@ -83,8 +87,10 @@ func StartPolicy(t *testing.T, stateDir string, policy emulator.Policy) *Daemon 
 	}
 	sum := sha256.Sum256([]byte(t.Name() + stateDir))
 	prefix := "sltest-" + hex.EncodeToString(sum[:5])
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{
-		Level: slog.LevelWarn}))
+	logs := &logBuffer{}
+	log := slog.New(slog.NewMultiHandler(
+		slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}),
+		slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	emu, err := emulator.Open(emulator.Config{StateDir: stateDir, Engine: eng, Logger: log,
 		NetworkPrefix: prefix, ResyncInterval: 2 * time.Second, Policy: policy})
 	if err != nil {
@@ -92,7 +98,7 @@ func StartPolicy(t *testing.T, stateDir string, policy emulator.Policy) *Daemon 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Daemon{t: t, StateDir: stateDir, Emu: emu, Engine: eng, Prefix: prefix,
-		cancel: cancel, done: make(chan struct{})}
+		logs: logs, cancel: cancel, done: make(chan struct{})}
 	go func() { defer close(d.done); emu.Run(ctx) }()
 	d.Server = httptest.NewServer(fakeapi.New(emu, log))
 	access, secret, err := emu.CreateKey("elvis")
@@ -145,8 +151,35 @@ func StartCleanPolicy(t *testing.T, policy emulator.Policy) *Daemon {
 	t.Cleanup(func() {
 		d.Stop()
 		Cleanup(t, eng, id, prefix)
+		if dir, err := emulator.SecretFilesDir(id); err == nil {
+			_ = os.RemoveAll(filepath.Dir(dir))
+		}
 	})
 	return d
+}
+
+// Log returns everything the daemon has logged so far, at every level.
+func (d *Daemon) Log() string { return d.logs.String() }
+
+// GlobalRoot is the local tree the daemon maps /global to.
+func (d *Daemon) GlobalRoot() string { return mounts.DefaultRoot(d.StateDir) }
+
+// logBuffer collects log output written from many goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Eventually polls cond until it returns "" or the timeout passes, then fails with the

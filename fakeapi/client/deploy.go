@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -36,7 +37,12 @@ func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) 
 	}
 	if stack == nil {
 		fmt.Fprintf(out, "Creating stack %s\n", p.Name)
-		if stack, err = c.Create(ctx, "stacks", map[string]any{"name": p.Name}); err != nil {
+		stack, err = c.Create(ctx, "stacks", map[string]any{"name": p.Name})
+		if isCode(err, "NotUnique") {
+			// Another `up` of the same project made it a moment ago: use theirs.
+			stack, err = c.FindByName(ctx, "stacks", p.Name, nil)
+		}
+		if err != nil || stack == nil {
 			return nil, fmt.Errorf("create stack %s: %w", p.Name, err)
 		}
 	}
@@ -63,9 +69,15 @@ func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) 
 		}
 		if r.Str("state") != "active" && r.Action("activate") != "" {
 			fmt.Fprintf(out, "[%s]: Starting\n", svc.Name)
-			if r, err = c.Action(ctx, r, "activate", nil); err != nil {
+			next, err := c.Action(ctx, r, "activate", nil)
+			if isCode(err, "ActionNotAvailable") {
+				// Activated meanwhile by a concurrent `up`: wait for it like ours.
+				next, err = c.Get(ctx, r.Link("self"))
+			}
+			if err != nil {
 				return d, fmt.Errorf("activate service %s: %w", svc.Name, err)
 			}
+			r = next
 		}
 		// Dependencies first: a service is settled before the services that link to it.
 		r, err = c.WaitSettled(ctx, r, 200*time.Millisecond)
@@ -191,6 +203,12 @@ func (c *Client) ensureService(ctx context.Context, stack Resource, svc compose.
 	}
 	fmt.Fprintf(out, "Creating service %s\n", svc.Name)
 	r, err = c.Create(ctx, coll, body)
+	if isCode(err, "NotUnique") {
+		// A concurrent `up` created it first.
+		if r, err = c.FindByName(ctx, "services", svc.Name, q); err == nil && r == nil {
+			err = fmt.Errorf("service %s vanished while being created", svc.Name)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -319,4 +337,10 @@ func withoutRestartPolicy(lc map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// isCode reports whether err is an API error with the given code.
+func isCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
 }
