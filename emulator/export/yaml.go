@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -23,8 +24,8 @@ func encode(sections []section) (string, error) {
 		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "2",
 			Style: yaml.SingleQuotedStyle})
 	for _, s := range sections {
-		value := &yaml.Node{}
-		if err := value.Encode(plain(s.value)); err != nil {
+		value, err := node(plain(s.value))
+		if err != nil {
 			return "", fmt.Errorf("encode %s: %w", s.key, err)
 		}
 		root.Content = append(root.Content, scalar(s.key), value)
@@ -40,6 +41,50 @@ func encode(sections []section) (string, error) {
 		return "", fmt.Errorf("encode: %w", err)
 	}
 	return buf.String(), nil
+}
+
+// node builds the YAML node of a value made by plain: mappings with sorted keys, and
+// strings holding a newline double-quoted (the encoder's block style cannot express some of
+// them, such as a `sh -c` script that starts with a newline).
+func node(v any) (*yaml.Node, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			child, err := node(t[k])
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, scalar(k), child)
+		}
+		return n, nil
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, e := range t {
+			child, err := node(e)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, child)
+		}
+		return n, nil
+	case string:
+		if strings.Contains(t, "\n") {
+			n := scalar(t)
+			n.Style = yaml.DoubleQuotedStyle
+			return n, nil
+		}
+	}
+	n := &yaml.Node{}
+	if err := n.Encode(v); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 func scalar(s string) *yaml.Node {
