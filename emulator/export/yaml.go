@@ -56,11 +56,15 @@ func node(v any) (*yaml.Node, error) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
+			key, err := node(k)
+			if err != nil {
+				return nil, err
+			}
 			child, err := node(t[k])
 			if err != nil {
 				return nil, err
 			}
-			n.Content = append(n.Content, scalar(k), child)
+			n.Content = append(n.Content, key, child)
 		}
 		return n, nil
 	case []any:
