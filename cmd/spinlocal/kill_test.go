@@ -161,4 +161,3 @@ func requireImagesOn(t *testing.T, eng *engine.Docker, images ...string) {
 		}
 	}
 }
-
