@@ -180,10 +180,10 @@ func secretFileOf(r map[string]any) (secretFile, error) {
 			"under /run/secrets (no '/', not . or ..)", id, t)
 	}
 	var err error
-	if f.uid, err = secretID(r, "uid"); err != nil {
+	if f.uid, err = numericID(r, "uid"); err != nil {
 		return secretFile{}, fmt.Errorf("secret %s: %w", id, err)
 	}
-	if f.gid, err = secretID(r, "gid"); err != nil {
+	if f.gid, err = numericID(r, "gid"); err != nil {
 		return secretFile{}, fmt.Errorf("secret %s: %w", id, err)
 	}
 	if m := scalar(r["mode"]); m != "" {
@@ -197,8 +197,8 @@ func secretFileOf(r map[string]any) (secretFile, error) {
 	return f, nil
 }
 
-// secretID reads a numeric uid or gid of a reference; missing means 0.
-func secretID(r map[string]any, key string) (int, error) {
+// numericID reads a numeric uid or gid of a reference; missing means 0.
+func numericID(r map[string]any, key string) (int, error) {
 	s := scalar(r[key])
 	if s == "" {
 		return 0, nil

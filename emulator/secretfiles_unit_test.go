@@ -155,8 +155,9 @@ func TestSecretFilesWrittenAndSweptUnit(t *testing.T) {
 
 func TestSecretFilesUnprivilegedFallbackUnit(t *testing.T) {
 	e, eng, logs := loggedEmu(t)
-	chownFile = func(string, int, int) error { return &fs.PathError{Op: "chown",
-		Err: syscall.EPERM} }
+	chownFile = func(p string, _, _ int) error {
+		return &fs.PathError{Op: "chown", Path: p, Err: syscall.EPERM}
+	}
 	t.Cleanup(func() { chownFile = os.Chown })
 	const value = "do-not-log-me"
 	s := mustSecret(t, e, "alice", "web.demo.token", value)

@@ -13,12 +13,20 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/spinlocal/spinlocal/fakeapi/apitest"
+	"github.com/spinlocal/spinlocal/fakeapi/client"
 )
 
 // deploySleeper runs one container of stack/sh that sleeps until stopped.
 func deploySleeper(t *testing.T, d *apitest.Daemon, stack string) {
 	t.Helper()
-	c, ctx := d.Client, t.Context()
+	// The stack belongs to the user `spinlocal exec` acts as (the login name): exec is a
+	// change, allowed to the stack's owner only.
+	access, secret, err := d.Emu.CreateKey(loginName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ctx := client.New(d.Server.URL, access, secret), t.Context()
+	c.Project = d.Client.Project
 	st, err := c.Create(ctx, "stacks", map[string]any{"name": stack})
 	if err != nil {
 		t.Fatal(err)

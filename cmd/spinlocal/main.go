@@ -4,7 +4,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -14,10 +16,24 @@ import (
 var version = "dev"
 
 func main() {
-	if err := newApp().Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "spinlocal:", err)
-		os.Exit(1)
+	os.Exit(exitCode(newApp().Run(os.Args), os.Stderr))
+}
+
+// exitCode prints err and returns the process status for it: the code of a cli.ExitCoder
+// (whose message may be empty, as when `run` passes on its command's status), else 1.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
 	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stderr, "spinlocal:", msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintln(stderr, "spinlocal:", err)
+	return 1
 }
 
 // newApp builds the command tree.
@@ -34,6 +50,9 @@ func newApp() *cli.App {
 			auditCommand(),
 			execCommand(),
 			gpfsCommand(),
+			runCommand(),
+			statusCommand(),
+			resetCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -42,7 +42,10 @@ func upCommand() *cli.Command {
 				EnvVars: []string{"SPINLOCAL_DETACH"}, Usage: "return once the stack is up"},
 			&cli.DurationFlag{Name: "timeout", EnvVars: []string{"SPINLOCAL_TIMEOUT"},
 				Value: 5 * time.Minute, Usage: "how long to wait for the services"},
-			environmentFlag(), urlFlag(), stateDirFlag()),
+			&cli.BoolFlag{Name: "wait", EnvVars: []string{"SPINLOCAL_WAIT"},
+				Usage: "also wait until every service is active and healthy; on failure " +
+					"print its state and last log lines and exit non-zero"},
+			watchSourcesFlag(), environmentFlag(), urlFlag(), stateDirFlag()),
 		Action: runUp,
 	}
 }
@@ -76,16 +79,18 @@ func runUp(c *cli.Context) error {
 	wctx, cancel := context.WithTimeout(ctx, c.Duration("timeout"))
 	defer cancel()
 	out := c.App.Writer
-	d, err := cl.Deploy(wctx, project, out)
+	d, err := deploy(wctx, cl, project, out, c.Bool("wait"))
 	if err != nil {
-		return fmt.Errorf("deploy stack %s: %w", project.Name, err)
+		return err
 	}
 	printEndpoints(out, d)
 	if c.Bool("detach") {
 		return nil
 	}
 	fmt.Fprintln(out, "Following logs; Ctrl-C stops following and leaves the stack running.")
+	waitWatch := startWatch(ctx, c, cl, out)
 	followLogs(ctx, cl, d, out, c.App.ErrWriter)
+	waitWatch()
 	return nil
 }
 

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -37,8 +38,9 @@ func (c *Client) StackServices(ctx context.Context, stack Resource) ([]Resource,
 }
 
 // WaitReady polls the named services of a stack until every one is Ready and returns them
-// by name. It gives up when ctx ends, or at once when a service lands in error, with a
-// *NotReadyError that says what each unready service and its containers report.
+// by name. When ctx times out, or at once when a service lands in error, it gives up with
+// a *NotReadyError that says what each unready service and its containers report; a
+// cancelled ctx ends it with a plain error.
 func (c *Client) WaitReady(ctx context.Context, stack Resource, names []string,
 	poll time.Duration) (map[string]Resource, error) {
 	for {
@@ -59,6 +61,10 @@ func (c *Client) WaitReady(ctx context.Context, stack Resource, names []string,
 		}
 		if err == nil && ready == len(names) {
 			return byName, nil
+		}
+		if failed == nil && errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("stopped waiting for stack %s: %w", stack.Str("name"),
+				ctx.Err())
 		}
 		if failed == nil && ctx.Err() != nil {
 			failed = fmt.Errorf("timed out waiting: %w", ctx.Err())

@@ -1,0 +1,578 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/urfave/cli/v2"
+
+	"github.com/spinlocal/spinlocal/emulator/audit"
+	"github.com/spinlocal/spinlocal/emulator/compose"
+	"github.com/spinlocal/spinlocal/fakeapi/client"
+)
+
+// watchQuiet is how long the files must stay quiet before a reload: one editor save is
+// often several events (write a temporary file, rename it over the old one, chmod).
+const watchQuiet = 300 * time.Millisecond
+
+// watchRecheck is how often the watcher looks for folders that vanished.
+const watchRecheck = time.Second
+
+// watchSourcesFlag is up's opt-in for restarting services when their sources change.
+func watchSourcesFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "watch-sources", EnvVars: []string{"SPINLOCAL_WATCH_SOURCES"},
+		Usage: "in the foreground, also restart a service when files change in a project " +
+			"folder it bind-mounts"}
+}
+
+// startWatch runs the file watcher of a foreground `up` until ctx ends and returns a
+// function that waits for it to finish.
+func startWatch(ctx context.Context, c *cli.Context, cl *client.Client, out io.Writer) func() {
+	w := &watcher{cl: cl, out: out, sources: c.Bool("watch-sources"),
+		load: compose.Options{Files: c.StringSlice("file"),
+			RancherFile: c.String("rancher-file"), EnvFiles: c.StringSlice("env-file"),
+			ProjectName: c.String("stack")},
+		reload: client.ReloadOptions{Settle: c.Duration("timeout")}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := w.run(ctx); err != nil {
+			fmt.Fprintf(out, "reload: %v; the stack runs on without watching its files\n", err)
+		}
+	}()
+	return func() { <-done }
+}
+
+// watchProject keeps the deployed stack of the project that opts load in step with its
+// files until ctx ends, printing one line per action to out.
+func watchProject(ctx context.Context, cl *client.Client, opts compose.Options,
+	out io.Writer) error {
+	return (&watcher{cl: cl, load: opts, out: out}).run(ctx)
+}
+
+// watcher keeps a stack deployed by `up` in step with its files. It watches folders and
+// matches file names, so a save that replaces a file (a temporary file renamed over it)
+// counts like a plain write, and a folder that vanishes is watched again once it is back.
+type watcher struct {
+	cl   *client.Client
+	load compose.Options
+	out  io.Writer
+	// sources restarts a service when files change in a project folder it bind-mounts.
+	sources bool
+	// quiet is the debounce delay (zero: watchQuiet); recheck is how often vanished
+	// folders are looked for (zero: watchRecheck).
+	quiet, recheck time.Duration
+	reload         client.ReloadOptions
+	// log gets a debug record per file event; nil discards them.
+	log *slog.Logger
+
+	fw      *fsnotify.Watcher
+	project *compose.Project  // the last project that loaded
+	files   watchFiles        // what project asks to watch
+	watched map[string]bool   // folders with a watch
+	gone    map[string]bool   // folders that vanished, looked for on every recheck
+	changed map[string]bool   // project files changed since the last reload
+	touched map[string]string // service -> a changed source file, since the last restart
+}
+
+// run watches until ctx ends. It fails only when it cannot start.
+func (w *watcher) run(ctx context.Context) error {
+	p, err := compose.Load(ctx, w.load)
+	if err != nil {
+		return fmt.Errorf("load the project: %w", err)
+	}
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch files: %w", err)
+	}
+	defer fw.Close()
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	w.fw, w.project, w.files = fw, p, filesOf(p, w.load)
+	w.watched, w.gone = map[string]bool{}, map[string]bool{}
+	w.changed, w.touched = map[string]bool{}, map[string]string{}
+	w.sync()
+	fmt.Fprintf(w.out, "reload: watching %d files of stack %s; a save upgrades the services "+
+		"it changes\n", len(w.files.configs)+len(w.files.secrets), p.Name)
+
+	debounce := time.NewTimer(time.Hour)
+	debounce.Stop()
+	tick := time.NewTicker(durationOr(w.recheck, watchRecheck))
+	defer tick.Stop()
+	for {
+		pending := false
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-fw.Events:
+			if !ok {
+				return nil
+			}
+			pending = w.note(ev)
+		case err, ok := <-fw.Errors:
+			if !ok {
+				return nil
+			}
+			// Events may have been dropped: reload to be sure.
+			fmt.Fprintf(w.out, "reload: watching files: %v\n", err)
+			w.changed[""], pending = true, true
+		case <-tick.C:
+			pending = w.recheckFolders()
+		case <-debounce.C:
+			w.act(ctx)
+		}
+		if pending {
+			debounce.Reset(durationOr(w.quiet, watchQuiet))
+		}
+	}
+}
+
+// note records one file event and reports whether it calls for an action.
+func (w *watcher) note(ev fsnotify.Event) bool {
+	w.log.Debug("file event", "path", ev.Name, "op", ev.Op.String())
+	path := filepath.Clean(ev.Name)
+	if ev.Op == fsnotify.Chmod {
+		return false
+	}
+	if w.watched[path] && ev.Has(fsnotify.Remove|fsnotify.Rename) && w.vanished(path) {
+		return false
+	}
+	if _, secret := w.files.secrets[path]; secret || w.files.configs[path] {
+		w.changed[path] = true
+		return true
+	}
+	if !w.sources || skipName(filepath.Base(path)) {
+		return false
+	}
+	if ev.Has(fsnotify.Create) {
+		w.watchTree(path)
+	}
+	hit := false
+	for root, services := range w.files.sources {
+		if watchWithin(root, path) {
+			for _, s := range services {
+				w.touched[s] = path
+			}
+			hit = true
+		}
+	}
+	return hit
+}
+
+// act reloads the stack when its files changed, then restarts the services whose sources
+// changed and that the reload did not already replace.
+func (w *watcher) act(ctx context.Context) {
+	changed, touched := w.changed, w.touched
+	w.changed, w.touched = map[string]bool{}, map[string]string{}
+	replaced := map[string]bool{}
+	if len(changed) > 0 {
+		replaced = w.reloadFiles(ctx, changed)
+	}
+	for _, svc := range watchSorted(touched) {
+		if replaced[svc] || ctx.Err() != nil {
+			continue
+		}
+		err := w.cl.RestartService(ctx, w.project.Name, svc, w.reload)
+		if err != nil {
+			if ctx.Err() == nil {
+				fmt.Fprintf(w.out, "reload: %s not restarted: %v\n", svc, err)
+			}
+			continue
+		}
+		fmt.Fprintf(w.out, "reload: %s restarted (%s changed)\n", svc,
+			watchShort(touched[svc]))
+	}
+}
+
+// reloadFiles loads the project again and applies it, and returns the services that got
+// new containers. Whatever goes wrong, the stack keeps running as it was.
+func (w *watcher) reloadFiles(ctx context.Context, changed map[string]bool) map[string]bool {
+	defer w.sync()
+	onlySecrets := true
+	for _, f := range watchSorted(changed) {
+		name, ok := w.files.secrets[f]
+		if !ok {
+			onlySecrets = false
+			continue
+		}
+		fmt.Fprintf(w.out, "reload: secret %s: %s changed, but a secret cannot change once "+
+			"created; the stack keeps the old value (give the secret a new name to use the "+
+			"new one)\n", name, watchShort(f))
+	}
+	if onlySecrets {
+		return nil
+	}
+	for _, f := range w.files.defining {
+		if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(w.out, "reload: %s was deleted; the stack keeps running as it was "+
+				"until the file is back\n", watchShort(f))
+			return nil
+		}
+	}
+	p, err := compose.Load(ctx, w.load)
+	if err != nil {
+		fmt.Fprintf(w.out, "reload: %s; the stack keeps running\n", loadMessage(err))
+		return nil
+	}
+	w.project, w.files = p, filesOf(p, w.load)
+	changes, err := w.cl.Reload(ctx, p, w.reload, w.out)
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(w.out, "reload: %s; the stack keeps running\n", refusalMessage(p, err))
+	}
+	replaced := map[string]bool{}
+	for _, ch := range changes {
+		if ch.Kind == client.Upgraded || ch.Kind == client.Created {
+			replaced[ch.Service] = true
+		}
+	}
+	return replaced
+}
+
+// sync makes the watched folders those the files ask for: the folders of the project's
+// files and, with sources, each bind-mounted folder and the folders below it.
+func (w *watcher) sync() {
+	want := map[string]bool{}
+	for f := range w.files.configs {
+		want[filepath.Dir(f)] = true
+	}
+	for f := range w.files.secrets {
+		want[filepath.Dir(f)] = true
+	}
+	if w.sources {
+		for root := range w.files.sources {
+			for _, d := range folderTree(root) {
+				want[d] = true
+			}
+		}
+	}
+	for d := range w.watched {
+		if !want[d] {
+			_ = w.fw.Remove(d)
+			delete(w.watched, d)
+		}
+	}
+	for d := range w.gone {
+		if !want[d] {
+			delete(w.gone, d)
+		}
+	}
+	for d := range want {
+		if !w.watched[d] && !w.gone[d] {
+			w.watch(d)
+		}
+	}
+}
+
+// watch adds one folder; a folder that is not there is looked for again later.
+func (w *watcher) watch(dir string) bool {
+	if err := w.fw.Add(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			w.gone[dir] = true
+		} else {
+			fmt.Fprintf(w.out, "reload: cannot watch %s: %v\n", watchShort(dir), err)
+		}
+		return false
+	}
+	w.watched[dir] = true
+	delete(w.gone, dir)
+	return true
+}
+
+// watchTree watches a folder created under a bind-mounted folder, with its sub-folders.
+func (w *watcher) watchTree(path string) {
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		return
+	}
+	for _, d := range folderTree(path) {
+		if !w.watched[d] {
+			w.watch(d)
+		}
+	}
+}
+
+// vanished handles a watched folder that was removed or renamed away. A folder the
+// project needs is reported and looked for again; it reports whether it was one.
+func (w *watcher) vanished(dir string) bool {
+	_ = w.fw.Remove(dir)
+	delete(w.watched, dir)
+	if !w.needed(dir) {
+		return false
+	}
+	w.gone[dir] = true
+	fmt.Fprintf(w.out, "reload: folder %s vanished; the stack keeps running as it was until "+
+		"the folder is back\n", watchShort(dir))
+	return true
+}
+
+// needed reports whether a folder holds project files or is a bind-mounted folder.
+func (w *watcher) needed(dir string) bool {
+	if _, ok := w.files.sources[dir]; ok && w.sources {
+		return true
+	}
+	for f := range w.files.configs {
+		if filepath.Dir(f) == dir {
+			return true
+		}
+	}
+	for f := range w.files.secrets {
+		if filepath.Dir(f) == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// recheckFolders notices folders that vanished without an event (a parent renamed) and
+// watches again those that are back; a folder that is back calls for a reload.
+func (w *watcher) recheckFolders() bool {
+	for d := range w.watched {
+		if fi, err := os.Stat(d); (err != nil || !fi.IsDir()) && w.needed(d) {
+			w.vanished(d)
+		}
+	}
+	back := false
+	for _, d := range watchSorted(w.gone) {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() && w.watch(d) {
+			fmt.Fprintf(w.out, "reload: folder %s is back\n", watchShort(d))
+			w.changed[d], back = true, true
+		}
+	}
+	return back
+}
+
+// watchFiles is what a loaded project asks to watch.
+type watchFiles struct {
+	// configs are the files whose change reloads the stack, including those it would
+	// read if they existed (.env, rancher-compose.yml, docker-compose.override.yml).
+	configs map[string]bool
+	// secrets maps the files of top-level secrets to the secret names.
+	secrets map[string]string
+	// defining are the compose and rancher-compose files; while one is missing the
+	// stack is left alone.
+	defining []string
+	// sources maps bind-mounted folders of the project to the services mounting them.
+	sources map[string][]string
+}
+
+// filesOf lists the files of p, loaded with opts.
+func filesOf(p *compose.Project, opts compose.Options) watchFiles {
+	wf := watchFiles{configs: map[string]bool{}, secrets: map[string]string{},
+		sources: sourceFolders(p)}
+	for _, f := range p.Files {
+		wf.configs[f] = true
+	}
+	base := opts.WorkingDir
+	if base == "" {
+		base, _ = os.Getwd()
+	}
+	composeFiles := opts.Files
+	if len(composeFiles) == 0 {
+		composeFiles = []string{"docker-compose.yml"}
+		wf.configs[watchAbs(base, "docker-compose.override.yml")] = true
+	}
+	for _, f := range composeFiles {
+		wf.defining = append(wf.defining, watchAbs(base, f))
+	}
+	first := filepath.Dir(wf.defining[0])
+	rancher := filepath.Join(first, "rancher-compose.yml")
+	if opts.RancherFile != "" {
+		rancher = watchAbs(base, opts.RancherFile)
+	}
+	if opts.RancherFile != "" || wf.configs[rancher] {
+		wf.defining = append(wf.defining, rancher)
+	}
+	wf.configs[rancher] = true
+	wf.configs[filepath.Join(first, ".env")] = true
+	for _, f := range append(opts.EnvFiles, composeFiles...) {
+		wf.configs[watchAbs(base, f)] = true
+	}
+	for _, s := range p.Secrets {
+		if s.File != "" {
+			wf.secrets[s.File] = s.Name
+		}
+	}
+	return wf
+}
+
+// sourceFolders maps the bind-mounted folders inside the project folder to the services
+// that mount them (a sidekick's mounts count for its primary service).
+func sourceFolders(p *compose.Project) map[string][]string {
+	out := map[string][]string{}
+	for _, s := range p.Services {
+		for _, lc := range append([]map[string]any{s.LaunchConfig},
+			s.SecondaryLaunchConfigs...) {
+			for _, host := range bindSources(lc) {
+				fi, err := os.Stat(host)
+				if err != nil || !fi.IsDir() || !watchWithin(p.Dir, host) {
+					continue
+				}
+				if n := len(out[host]); n == 0 || out[host][n-1] != s.Name {
+					out[host] = append(out[host], s.Name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// bindSources are the absolute host paths of a launch config's dataVolumes.
+func bindSources(lc map[string]any) []string {
+	var specs []string
+	switch v := lc["dataVolumes"].(type) {
+	case []string:
+		specs = v
+	case []any:
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				specs = append(specs, s)
+			}
+		}
+	}
+	var out []string
+	for _, s := range specs {
+		host, _, ok := strings.Cut(s, ":")
+		if ok && filepath.IsAbs(host) {
+			out = append(out, filepath.Clean(host))
+		}
+	}
+	return out
+}
+
+// folderTree lists root and the folders below it, leaving out those skipName rejects.
+func folderTree(root string) []string {
+	var out []string
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case !d.IsDir():
+			return nil
+		case path != root && skipName(d.Name()):
+			return filepath.SkipDir
+		}
+		out = append(out, path)
+		return nil
+	})
+	return out
+}
+
+// skipName reports names in source folders whose changes restart nothing: hidden files
+// and folders (.git, editor swap files), backups (name~), vim's write probe 4913, and
+// what services write themselves (Python byte code, node_modules).
+func skipName(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "."), strings.HasSuffix(name, "~"),
+		strings.HasSuffix(name, ".pyc"):
+		return true
+	}
+	switch name {
+	case "4913", "__pycache__", "node_modules":
+		return true
+	}
+	return false
+}
+
+// loadMessage renders a load error as file:line: key: message.
+func loadMessage(err error) string {
+	var le *compose.LoadError
+	if !errors.As(err, &le) || le.File == "" {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(watchShort(le.File))
+	if le.Line > 0 {
+		fmt.Fprintf(&b, ":%d", le.Line)
+	}
+	b.WriteString(": ")
+	if le.Key != "" {
+		b.WriteString(le.Key + ": ")
+	}
+	b.WriteString(le.Msg)
+	return b.String()
+}
+
+// refusalMessage renders a failed reload. The daemon's Spin audit refuses with a 401 and
+// a message only; the offline audit finds the file and line of the key it is about.
+func refusalMessage(p *compose.Project, err error) string {
+	var se *client.ServiceError
+	var apiErr *client.Error
+	if !errors.As(err, &se) || !errors.As(err, &apiErr) ||
+		apiErr.Status != http.StatusUnauthorized {
+		return err.Error()
+	}
+	levels := audit.Levels{}
+	for _, r := range audit.Rules() {
+		levels[r.ID] = audit.Reject
+	}
+	var hits []audit.Finding
+	for _, f := range audit.CheckProject(audit.Config{Levels: levels}, p) {
+		if strings.Contains(apiErr.Message, f.Message) {
+			hits = append(hits, f)
+		}
+	}
+	if len(hits) == 0 {
+		hits = []audit.Finding{{Service: se.Service}}
+	}
+	audit.Locate(hits, sources(p.Files))
+	at := hits[0].File
+	if at == "" {
+		return err.Error()
+	}
+	if hits[0].Line > 0 {
+		at += fmt.Sprintf(":%d", hits[0].Line)
+	}
+	return fmt.Sprintf("%s: %s (refused by the Spin audit)", at, apiErr.Message)
+}
+
+// watchShort names a file relative to the current directory when it is below it.
+func watchShort(path string) string {
+	cwd, err := os.Getwd()
+	if err != nil || !filepath.IsAbs(path) {
+		return path
+	}
+	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
+}
+
+// watchWithin reports whether path is dir or below it.
+func watchWithin(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+func watchAbs(base, path string) string {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(base, path)
+}
+
+func durationOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func watchSorted[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
