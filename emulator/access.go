@@ -47,7 +47,12 @@ func (e *Emulator) MayChangeContainer(caller Caller, pid, id string) error {
 // request, warnings are logged. Callers hold e.mu.
 func (e *Emulator) auditService(caller Caller, stack, service string, lc map[string]any,
 	secondary []map[string]any) error {
-	fs := audit.CheckService(e.cfg.Policy.auditConfig(caller), stack, service, lc, secondary)
+	lc = e.namedSecrets(lc)
+	named := make([]map[string]any, len(secondary))
+	for i, sk := range secondary {
+		named[i] = e.namedSecrets(sk)
+	}
+	fs := audit.CheckService(e.cfg.Policy.auditConfig(caller), stack, service, lc, named)
 	return e.verdict(fs, slog.String("stack", stack), slog.String("service", service))
 }
 
@@ -76,4 +81,38 @@ func (e *Emulator) verdict(fs []audit.Finding, attrs ...any) error {
 		return spinDenied("%s", strings.Join(rejected, "; "))
 	}
 	return nil
+}
+
+// namedSecrets returns a copy of a launch config whose secret references, which the API
+// carries by secretId, also name their secret (source), so the audit's secret rules apply
+// to them as to a compose file. Callers hold e.mu.
+func (e *Emulator) namedSecrets(lc map[string]any) map[string]any {
+	refs, _ := lc["secrets"].([]any)
+	if len(refs) == 0 {
+		return lc
+	}
+	out := make(map[string]any, len(lc))
+	for k, v := range lc {
+		out[k] = v
+	}
+	named := make([]any, 0, len(refs))
+	for _, r := range refs {
+		m, ok := r.(map[string]any)
+		if !ok {
+			named = append(named, r)
+			continue
+		}
+		cp := make(map[string]any, len(m)+1)
+		for k, v := range m {
+			cp[k] = v
+		}
+		if id, _ := m["secretId"].(string); id != "" && cp["source"] == nil {
+			if sec, ok := e.secrets[id]; ok {
+				cp["source"] = sec.Name
+			}
+		}
+		named = append(named, cp)
+	}
+	out["secrets"] = named
+	return out
 }

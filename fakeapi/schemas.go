@@ -12,12 +12,11 @@ type schemaDef struct {
 }
 
 var (
-	getPost        = []string{"GET", "POST"}
-	getOnly        = []string{"GET"}
-	getPutDelete   = []string{"GET", "PUT", "DELETE"}
-	getDelete      = []string{"GET", "DELETE"}
-	noMethods      = []string{}
-	serviceSchemas = []string{"service", "loadBalancerService", "dnsService", "externalService"}
+	getPost      = []string{"GET", "POST"}
+	getOnly      = []string{"GET"}
+	getPutDelete = []string{"GET", "PUT", "DELETE"}
+	getDelete    = []string{"GET", "DELETE"}
+	noMethods    = []string{}
 )
 
 // accountSchemas are published at {api}/schemas.

@@ -59,8 +59,8 @@ func runCommand() *cli.Command {
 func runRun(c *cli.Context) error {
 	argv := c.Args().Slice()
 	if len(argv) == 0 {
-		return errors.New("name the command to run after --, e.g. " +
-			"spinlocal run -- go test ./...")
+		return errors.New("name the command to run after --, as in " +
+			"`spinlocal run -- go test ./...`")
 	}
 	// A command that cannot start is known before anything is deployed.
 	if _, err := exec.LookPath(argv[0]); err != nil {

@@ -105,7 +105,7 @@ func (w *watcher) run(ctx context.Context) error {
 	w.changed, w.touched = map[string]bool{}, map[string]string{}
 	w.sync()
 	fmt.Fprintf(w.out, "reload: watching %d files of stack %s; a save upgrades the services "+
-		"it changes\n", len(w.files.configs)+len(w.files.secrets), p.Name)
+		"it changes\n", len(p.Files)+len(w.files.secrets), p.Name)
 
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
@@ -191,8 +191,11 @@ func (w *watcher) act(ctx context.Context) {
 			}
 			continue
 		}
-		fmt.Fprintf(w.out, "reload: %s restarted (%s changed)\n", svc,
-			watchShort(touched[svc]))
+		changed := touched[svc]
+		if rel, err := filepath.Rel(w.project.Dir, changed); err == nil {
+			changed = rel
+		}
+		fmt.Fprintf(w.out, "reload: %s restarted (%s changed)\n", svc, changed)
 	}
 }
 

@@ -104,7 +104,8 @@ func (c *Client) checkTopLevel(ctx context.Context, p *compose.Project, stack Re
 		case found != nil:
 			fmt.Fprintf(out, "Secret %s already exists\n", name)
 		case sec.External || sec.File == "":
-			return fmt.Errorf("Existing secret %s not found", name)
+			return fmt.Errorf("existing secret %s not found: create it first with "+
+				"`rancher secrets create %s FILE`", name, name)
 		default:
 			fmt.Fprintf(out, "Creating secret %s with contents from file %s\n", name,
 				sec.File)
@@ -133,7 +134,8 @@ func (c *Client) ensureVolumeTemplate(ctx context.Context, stack Resource, v com
 	if found != nil {
 		fmt.Fprintf(out, "Existing volume template found for %s\n", v.Name)
 		if v.Driver != "" && found.Str("driver") != v.Driver {
-			return fmt.Errorf("Volume %q needs to be recreated - driver has changed", v.Name)
+			return fmt.Errorf("volume %q needs to be recreated: its driver has changed "+
+				"(remove the stack or the volume first)", v.Name)
 		}
 		return nil
 	}
@@ -236,7 +238,8 @@ func (c *Client) resolveSecrets(ctx context.Context, lc map[string]any) (map[str
 			return nil, err
 		}
 		if found == nil {
-			return nil, fmt.Errorf("Failed to find secret %s", src)
+			return nil, fmt.Errorf("failed to find secret %s: create it with "+
+				"`rancher secrets create %s FILE`, or declare it under the top-level secrets", src, src)
 		}
 		entry := map[string]any{"secretId": found.Str("id"), "name": src}
 		for _, k := range []string{"uid", "gid", "mode"} {
