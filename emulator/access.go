@@ -36,11 +36,34 @@ func (e *Emulator) mayChange(caller Caller, stackID string) error {
 func (e *Emulator) MayChangeContainer(caller Caller, pid, id string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	_, err := e.changeContainer(caller, pid, id)
+	return err
+}
+
+// changeStack, changeService and changeContainer find a resource of an environment that
+// caller may change. Callers hold e.mu.
+func (e *Emulator) changeStack(caller Caller, pid, id string) (*Stack, error) {
+	s, ok := e.stacks[id]
+	if !ok || s.AccountID != pid {
+		return nil, notFound()
+	}
+	return s, e.mayChange(caller, id)
+}
+
+func (e *Emulator) changeService(caller Caller, pid, id string) (*Service, error) {
+	svc, ok := e.services[id]
+	if !ok || svc.AccountID != pid {
+		return nil, notFound()
+	}
+	return svc, e.mayChange(caller, svc.StackID)
+}
+
+func (e *Emulator) changeContainer(caller Caller, pid, id string) (*Container, error) {
 	c, ok := e.containers[id]
 	if !ok || c.AccountID != pid {
-		return notFound()
+		return nil, notFound()
 	}
-	return e.mayChange(caller, c.StackID)
+	return c, e.mayChange(caller, c.StackID)
 }
 
 // auditService runs Spin's audit on a service's launch configs; rejections stop the

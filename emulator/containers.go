@@ -14,11 +14,8 @@ func (e *Emulator) ContainerAction(caller Caller, pid, id, action string) (Conta
 	error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c, ok := e.containers[id]
-	if !ok || c.AccountID != pid {
-		return Container{}, notFound()
-	}
-	if err := e.mayChange(caller, c.StackID); err != nil {
+	c, err := e.changeContainer(caller, pid, id)
+	if err != nil {
 		return Container{}, err
 	}
 	if !allows(KindContainer, c.State, action) {
@@ -51,11 +48,8 @@ func (e *Emulator) ContainerAction(caller Caller, pid, id, action string) (Conta
 func (e *Emulator) RemoveContainer(caller Caller, pid, id string) (Container, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c, ok := e.containers[id]
-	if !ok || c.AccountID != pid {
-		return Container{}, notFound()
-	}
-	if err := e.mayChange(caller, c.StackID); err != nil {
+	c, err := e.changeContainer(caller, pid, id)
+	if err != nil {
 		return Container{}, err
 	}
 	if c.Removed != nil || c.State == "removing" {

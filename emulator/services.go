@@ -137,11 +137,8 @@ func (e *Emulator) UpdateService(caller Caller, pid, id string, up ServiceUpdate
 	error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	svc, ok := e.services[id]
-	if !ok || svc.AccountID != pid {
-		return Service{}, notFound()
-	}
-	if err := e.mayChange(caller, svc.StackID); err != nil {
+	svc, err := e.changeService(caller, pid, id)
+	if err != nil {
 		return Service{}, err
 	}
 	if svc.Removed != nil || svc.State == "removing" {
@@ -187,11 +184,8 @@ func (e *Emulator) ServiceAction(caller Caller, pid, id, action string,
 	links []ServiceLink) (Service, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	svc, ok := e.services[id]
-	if !ok || svc.AccountID != pid {
-		return Service{}, notFound()
-	}
-	if err := e.mayChange(caller, svc.StackID); err != nil {
+	svc, err := e.changeService(caller, pid, id)
+	if err != nil {
 		return Service{}, err
 	}
 	if !allows(svc.Type, svc.State, action) {
@@ -266,11 +260,8 @@ func (e *Emulator) setLinks(svc *Service, links []ServiceLink) error {
 func (e *Emulator) RemoveService(caller Caller, pid, id string) (Service, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	svc, ok := e.services[id]
-	if !ok || svc.AccountID != pid {
-		return Service{}, notFound()
-	}
-	if err := e.mayChange(caller, svc.StackID); err != nil {
+	svc, err := e.changeService(caller, pid, id)
+	if err != nil {
 		return Service{}, err
 	}
 	if svc.Removed != nil || svc.State == "removing" {

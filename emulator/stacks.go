@@ -63,11 +63,8 @@ func (e *Emulator) UpdateStack(caller Caller, pid, id string, description, group
 	Stack, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.stacks[id]
-	if !ok || s.AccountID != pid {
-		return Stack{}, notFound()
-	}
-	if err := e.mayChange(caller, id); err != nil {
+	s, err := e.changeStack(caller, pid, id)
+	if err != nil {
 		return Stack{}, err
 	}
 	if group != nil {
@@ -92,11 +89,8 @@ func (e *Emulator) UpdateStack(caller Caller, pid, id string, description, group
 func (e *Emulator) RemoveStack(caller Caller, pid, id string) (Stack, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.stacks[id]
-	if !ok || s.AccountID != pid {
-		return Stack{}, notFound()
-	}
-	if err := e.mayChange(caller, id); err != nil {
+	s, err := e.changeStack(caller, pid, id)
+	if err != nil {
 		return Stack{}, err
 	}
 	if s.Removed != nil || s.State == "removing" {
@@ -121,11 +115,8 @@ func (e *Emulator) RemoveStack(caller Caller, pid, id string) (Stack, error) {
 func (e *Emulator) StackAction(caller Caller, pid, id, action string) (Stack, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.stacks[id]
-	if !ok || s.AccountID != pid {
-		return Stack{}, notFound()
-	}
-	if err := e.mayChange(caller, id); err != nil {
+	s, err := e.changeStack(caller, pid, id)
+	if err != nil {
 		return Stack{}, err
 	}
 	if !allows(KindStack, s.State, action) {

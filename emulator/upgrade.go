@@ -32,11 +32,8 @@ func (e *Emulator) UpgradeService(caller Caller, pid, id string, in UpgradeInput
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	svc, ok := e.services[id]
-	if !ok || svc.AccountID != pid {
-		return Service{}, notFound()
-	}
-	if err := e.mayChange(caller, svc.StackID); err != nil {
+	svc, err := e.changeService(caller, pid, id)
+	if err != nil {
 		return Service{}, err
 	}
 	if !allows(svc.Type, svc.State, "upgrade") {
@@ -50,7 +47,7 @@ func (e *Emulator) UpgradeService(caller Caller, pid, id string, in UpgradeInput
 	if st, ok := e.stacks[svc.StackID]; ok {
 		stackName = st.Name
 	}
-	err := e.auditService(caller, stackName, svc.Name, nextLC,
+	err = e.auditService(caller, stackName, svc.Name, nextLC,
 		mergeSecondary(svc.Secondary, in.Secondary))
 	if err != nil {
 		return Service{}, err

@@ -229,6 +229,11 @@ func (w *watcher) reloadFiles(ctx context.Context, changed map[string]bool) map[
 		fmt.Fprintf(w.out, "reload: %s; the stack keeps running\n", loadMessage(err))
 		return nil
 	}
+	if p.Name != w.project.Name {
+		fmt.Fprintf(w.out, "reload: the stack name changed from %s to %s; the stack keeps "+
+			"running (start spinlocal up again to deploy %s)\n", w.project.Name, p.Name, p.Name)
+		return nil
+	}
 	w.project, w.files = p, filesOf(p, w.load)
 	changes, err := w.cl.Reload(ctx, p, w.reload, w.out)
 	if err != nil && ctx.Err() == nil {

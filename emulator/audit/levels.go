@@ -3,7 +3,8 @@ package audit
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -21,7 +22,7 @@ var (
 // the valid choices.
 func ParseLevels(in map[string]string) (Levels, error) {
 	out := Levels{}
-	for _, id := range sortedKeys(in) {
+	for _, id := range slices.Sorted(maps.Keys(in)) {
 		rule := strings.ToLower(strings.TrimSpace(id))
 		if _, ok := defaultLevel(rule); !ok {
 			return nil, fmt.Errorf("%w %q: known rules are %s", ErrUnknownRule, id,
@@ -45,13 +46,4 @@ func ruleIDs() []string {
 		ids = append(ids, r.ID)
 	}
 	return ids
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

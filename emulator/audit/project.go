@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spinlocal/spinlocal/emulator/compose"
@@ -29,7 +31,7 @@ func CheckProject(cfg Config, p *compose.Project) []Finding {
 		}
 	}
 	stack := target{stack: p.Name}
-	for _, name := range sortedKeys(p.Volumes) {
+	for _, name := range slices.Sorted(maps.Keys(p.Volumes)) {
 		if p.Volumes[name].Driver == "rancher-nfs" {
 			nfs[name] = true
 		}
@@ -37,7 +39,7 @@ func CheckProject(cfg Config, p *compose.Project) []Finding {
 			vols = append(vols, use{name: name, t: stack})
 		}
 	}
-	for _, name := range sortedKeys(p.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(p.Secrets)) {
 		if len(usersOf(name, secrets)) == 0 {
 			secrets = append(secrets, use{name: name, t: stack})
 		}

@@ -1,6 +1,10 @@
 package audit
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // Rancher labels the audit looks at (spin-rules.md §5, §13).
 const (
@@ -43,7 +47,7 @@ func (c *checker) checkRancherKeys(l launch) {
 		c.add(ruleGlobalScheduling, l.t, "labels", "%s: true would start a container on "+
 			"every Spin node; allowed: scale in rancher-compose.yml", labelGlobal)
 	}
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if strings.HasPrefix(k, labelHostAffinity) {
 			c.add(ruleHostAffinity, l.t, "labels", "%s: %s cannot match, Spin nodes carry "+
 				"no user labels; allowed: no host affinity", k, labels[k])

@@ -1,8 +1,10 @@
 package compose
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -60,7 +62,7 @@ func readComposeFile(shown, path string, env map[string]string) (*composeFile, e
 func (f *composeFile) takeServices() error {
 	raws := mappings(f.raw["services"])
 	views := mappings(f.view["services"])
-	for _, name := range f.inFileOrder("services", sortedKeys(views)) {
+	for _, name := range f.inFileOrder("services", slices.Sorted(maps.Keys(views))) {
 		view, raw := views[name], raws[name]
 		if raw == nil {
 			continue
@@ -97,7 +99,7 @@ func (f *composeFile) takeServices() error {
 func (f *composeFile) takeVolumes() error {
 	raws := mappings(f.raw["volumes"])
 	views := mappings(f.view["volumes"])
-	for _, name := range f.inFileOrder("volumes", sortedKeys(views)) {
+	for _, name := range f.inFileOrder("volumes", slices.Sorted(maps.Keys(views))) {
 		view, raw := views[name], raws[name]
 		vd := &volumeData{}
 		key := "volumes." + name

@@ -1,7 +1,9 @@
 package compose
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -38,7 +40,7 @@ func readRancherFile(shown, path string, env map[string]string) (*rancherFile, e
 		section, _ = view["services"].(map[string]any)
 	}
 	for _, name := range doc.inFileOrder(strings.TrimSuffix(rf.prefix, "."),
-		sortedKeys(section)) {
+		slices.Sorted(maps.Keys(section))) {
 		if rf.prefix == "" && (name == "version" || name[0] == '.') {
 			continue // .catalog and friends belong to catalog templates
 		}

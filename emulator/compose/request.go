@@ -3,6 +3,8 @@ package compose
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,7 +86,7 @@ func hostSettings(h *transform.HostConfig, s *types.ServiceConfig) {
 		h.OomKillDisable = &s.OomKillDisable
 	}
 	h.ShmSize = int64(s.ShmSize)
-	for _, name := range sortedKeys(s.Ulimits) {
+	for _, name := range slices.Sorted(maps.Keys(s.Ulimits)) {
 		u := s.Ulimits[name]
 		soft, hard := u.Soft, u.Hard
 		if u.Single != 0 {
@@ -135,7 +137,7 @@ func resources(r *transform.Resources, s *types.ServiceConfig) {
 // left without a value (unset bare names) are dropped, as the CLI did.
 func envList(env types.MappingWithEquals) []string {
 	var list []string
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		if v := env[k]; v != nil {
 			list = append(list, k+"="+*v)
 		}

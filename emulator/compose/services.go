@@ -1,6 +1,8 @@
 package compose
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -25,7 +27,7 @@ func buildServices(cp *types.Project, files []*composeFile, rf *rancherFile,
 	}
 	b := &builder{cp: cp, data: mergedData(files), sets: map[string]*settings{},
 		primaryOf: primaryOf}
-	for _, name := range sortedKeys(cp.Services) {
+	for _, name := range slices.Sorted(maps.Keys(cp.Services)) {
 		if b.data[name] == nil {
 			b.data[name] = newServiceData()
 		}
@@ -37,7 +39,7 @@ func buildServices(cp *types.Project, files []*composeFile, rf *rancherFile,
 	byName := map[string]Service{}
 	edges := map[string][]string{}
 	var names []string
-	for _, name := range sortedKeys(cp.Services) {
+	for _, name := range slices.Sorted(maps.Keys(cp.Services)) {
 		if primaryOf[name] != "" {
 			continue
 		}
@@ -69,7 +71,7 @@ func (b *builder) service(s *types.ServiceConfig) Service {
 		StartFirst:    st.startFirst,
 	}
 	if len(s.DependsOn) > 0 {
-		svc.DependsOn = sortedKeys(s.DependsOn)
+		svc.DependsOn = slices.Sorted(maps.Keys(s.DependsOn))
 	}
 	if f := serviceFields(kind, s, d, st); len(f) > 0 {
 		svc.Fields = f

@@ -2,6 +2,8 @@ package compose
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // location is where a key was written.
@@ -180,7 +182,7 @@ func (r *reader) read() *settings {
 func (r *reader) readLaunchKeys(s *settings) {
 	strs := map[string]string{"volume_driver": "volumeDriver", "type": "kind",
 		"userdata": "userdata"}
-	for _, key := range sortedKeys(strs) {
+	for _, key := range slices.Sorted(maps.Keys(strs)) {
 		field := strs[key]
 		if v := r.str(key); v != "" {
 			s.launch[field] = v
@@ -188,7 +190,7 @@ func (r *reader) readLaunchKeys(s *settings) {
 	}
 	ints := map[string]string{"milli_cpu_reservation": "milliCpuReservation",
 		"vcpu": "vcpu", "memory": "memoryMb", "drain_timeout_ms": "drainTimeoutMs"}
-	for _, key := range sortedKeys(ints) {
+	for _, key := range slices.Sorted(maps.Keys(ints)) {
 		field := ints[key]
 		if n := r.integer(key); n != 0 {
 			s.launch[field] = n

@@ -2,6 +2,8 @@ package compose
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -26,7 +28,7 @@ func sidekicksOf(s *types.ServiceConfig) []string {
 // rejects: unknown names, a sidekick claimed twice, and nesting.
 func foldSidekicks(services types.Services, files []*composeFile) (map[string]string, error) {
 	primaryOf := map[string]string{}
-	for _, name := range sortedKeys(services) {
+	for _, name := range slices.Sorted(maps.Keys(services)) {
 		s := services[name]
 		key := "services." + name + ".labels." + sidekickLabel
 		fail := func(msg string) error {

@@ -2,19 +2,9 @@ package compose
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // deepCopy copies plain YAML data.
 func deepCopy(v any) any {

@@ -2,6 +2,8 @@ package compose
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -138,7 +140,7 @@ func blkioValue(key string, v any) any {
 	var list []any
 	switch t := v.(type) {
 	case map[string]any:
-		for _, path := range sortedKeys(t) {
+		for _, path := range slices.Sorted(maps.Keys(t)) {
 			list = append(list, entry(path, t[path]))
 		}
 	case []any:

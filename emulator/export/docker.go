@@ -2,6 +2,8 @@ package export
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -96,7 +98,7 @@ func restart(v any) string {
 func tmpfs(v any) []string {
 	m := mapping(v)
 	var out []string
-	for _, path := range sortedKeys(m) {
+	for _, path := range slices.Sorted(maps.Keys(m)) {
 		entry := path
 		if opts := text(m[path]); opts != "" {
 			entry += ":" + opts

@@ -3,8 +3,10 @@ package export
 import (
 	"context"
 	"github.com/spinlocal/spinlocal/emulator/compose/corpustest"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -130,7 +132,7 @@ func roundTrip(t *testing.T, opts compose.Options) *compose.Project {
 		t.Fatalf("load the export: %v\n%s\n%s", err, dc, rc)
 	}
 	got, want := summary(q), summary(p)
-	for _, name := range sortedKeys(want) {
+	for _, name := range slices.Sorted(maps.Keys(want)) {
 		sameData(t, "service "+name, got[name], want[name])
 	}
 	for name := range got {

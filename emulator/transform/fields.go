@@ -3,6 +3,8 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -82,7 +84,7 @@ func labels(in map[string]any) map[string]string {
 // dataVolumes lists the anonymous volumes (Config.Volumes, sorted) and then
 // the binds in their given order.
 func dataVolumes(anon map[string]json.RawMessage, binds []string) []string {
-	return append(sortedKeys(anon), binds...)
+	return append(slices.Sorted(maps.Keys(anon)), binds...)
 }
 
 // ports renders each port binding as hostPort:port/proto, or port/proto
@@ -98,7 +100,7 @@ func ports(exposed map[string]json.RawMessage, bindings map[string][]PortBinding
 	for k := range bindings {
 		keys[k] = true
 	}
-	order := sortedKeys(keys)
+	order := slices.Sorted(maps.Keys(keys))
 	sort.SliceStable(order, func(i, j int) bool {
 		return portNumber(order[i]) < portNumber(order[j])
 	})
@@ -194,13 +196,4 @@ func blkioOptions(r *Resources) map[string]any {
 		m[k] = v
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +95,7 @@ func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) 
 // secret given by file is created from it unless one of that name exists.
 func (c *Client) checkTopLevel(ctx context.Context, p *compose.Project, stack Resource,
 	out io.Writer) error {
-	for _, name := range sortedKeys(p.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(p.Secrets)) {
 		found, err := c.FindByName(ctx, "secrets", name, nil)
 		if err != nil {
 			return err
@@ -114,7 +115,7 @@ func (c *Client) checkTopLevel(ctx context.Context, p *compose.Project, stack Re
 			}
 		}
 	}
-	for _, name := range sortedKeys(p.Volumes) {
+	for _, name := range slices.Sorted(maps.Keys(p.Volumes)) {
 		if err := c.ensureVolumeTemplate(ctx, stack, p.Volumes[name], out); err != nil {
 			return err
 		}
@@ -316,15 +317,6 @@ func hash(r Resource) string {
 func hashOf(m map[string]any) string {
 	s, _ := m["io.rancher.service.hash"].(string)
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // withoutRestartPolicy drops restartPolicy, as the Rancher CLI does in a service body:

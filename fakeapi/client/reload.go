@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -137,7 +139,7 @@ func (c *Client) Reload(ctx context.Context, p *compose.Project, opts ReloadOpti
 		report(ch)
 		delete(left, svc.Name)
 	}
-	for _, name := range sortedKeys(left) {
+	for _, name := range slices.Sorted(maps.Keys(left)) {
 		if err := c.removeService(ctx, left[name], opts); err != nil {
 			return changes, &ServiceError{Service: name, Err: err}
 		}
@@ -582,7 +584,7 @@ func planUpgrade(r Resource, svc compose.Service) upgradePlan {
 		}
 		delete(deployed, name)
 	}
-	pl.dropped = sortedKeys(deployed)
+	pl.dropped = slices.Sorted(maps.Keys(deployed))
 	pl.detail = strings.Join(parts, ", ")
 	return pl
 }
