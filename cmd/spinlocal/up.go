@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -89,7 +87,7 @@ func runUp(c *cli.Context) error {
 	}
 	fmt.Fprintln(out, "Following logs; Ctrl-C stops following and leaves the stack running.")
 	waitWatch := startWatch(ctx, c, cl, out)
-	followLogs(ctx, cl, d, out, c.App.ErrWriter)
+	cl.FollowStack(ctx, d.Stack.Str("id"), out, c.App.ErrWriter)
 	waitWatch()
 	return nil
 }
@@ -109,48 +107,4 @@ func printEndpoints(out io.Writer, d *client.Deployment) {
 			fmt.Fprintf(out, "%s/%s: http://%s/\n", d.Stack.Str("name"), svc.Str("name"), addr)
 		}
 	}
-}
-
-// followLogs prints every container's output as `name | line` until ctx ends.
-func followLogs(ctx context.Context, cl *client.Client, d *client.Deployment, out,
-	errOut io.Writer) {
-	var containers []client.Resource
-	width := 0
-	for _, svc := range d.Services {
-		if svc.Str("type") != "service" {
-			continue
-		}
-		items, err := cl.List(ctx, "services/"+svc.Str("id")+"/instances", nil)
-		if err != nil {
-			fmt.Fprintf(errOut, "Failed to list containers of %s: %v\n", svc.Str("name"), err)
-			continue
-		}
-		for _, it := range items {
-			containers = append(containers, it)
-			width = max(width, len(it.Str("name")))
-		}
-	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, ct := range containers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			name := fmt.Sprintf("%-*s", width, ct.Str("name"))
-			err := cl.StreamLogs(ctx, ct, nil, func(l client.LogLine) {
-				mu.Lock()
-				defer mu.Unlock()
-				w := out
-				if l.Stderr {
-					w = errOut
-				}
-				fmt.Fprintf(w, "%s | %s\n", name, l.Text)
-			})
-			if err != nil && !errors.Is(err, context.Canceled) {
-				fmt.Fprintf(errOut, "Failed to read log of %s: %v\n", ct.Str("name"), err)
-			}
-		}()
-	}
-	<-ctx.Done()
-	wg.Wait()
 }
