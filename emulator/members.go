@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spinlocal/spinlocal/emulator/dnsname"
 	"github.com/spinlocal/spinlocal/emulator/engine"
 	"github.com/spinlocal/spinlocal/emulator/store"
 )
@@ -51,6 +52,11 @@ func (e *Emulator) newMember(svc *Service, m member) (task, bool) {
 	if m.name != "" {
 		fqSide := m.name + "." + fqService
 		aliases = []string{name, fqSide, fqSide + ".rancher.internal"}
+	} else if dnsname.Publishes(lcfg) {
+		// The Spin public name reaches the service from any container of the environment.
+		if public := e.publicName(*svc); public != "" {
+			aliases = append(aliases, public)
+		}
 	}
 	spec := engine.Spec{Name: name, Network: e.networkName(project), Aliases: aliases,
 		DNSSearch: []string{strings.ToLower(stack.Name) + ".rancher.internal",

@@ -1,6 +1,8 @@
 package fakeapi_test
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -60,4 +62,61 @@ func hasPrefix(lines map[string]bool, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// A service that publishes a port gets its Spin public name in fqdn, and a container of
+// another stack reaches it by that name on the environment's network.
+func TestPublishedServiceHasPublicName(t *testing.T) {
+	d := apitest.StartClean(t)
+	c := d.Client
+	pub := createStack(t, c, "pub")
+	lc := sleeper()
+	lc["ports"] = []string{fmt.Sprintf("%d:8080", freeTCPPort(t))}
+	web := createService(t, c, pub, "Web", lc, 1)
+	quiet := createService(t, c, pub, "quiet", sleeper(), 1)
+	env, err := d.Emu.Project(web.Str("accountId"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "web.pub." + strings.ToLower(env.Name) + ".stable.spin.nersc.org"
+	if got := web.Str("fqdn"); got != name {
+		t.Errorf("fqdn = %q, want %q", got, name)
+	}
+	if v, ok := quiet["fqdn"]; !ok || v != nil {
+		t.Errorf("fqdn of a service publishing nothing = %v (present %v), want null", v, ok)
+	}
+	probe := sleeper()
+	probe["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; while true; do " +
+		"ping -c1 -W1 " + name + " 2>&1 | head -1; sleep 1; done"}
+	app := createService(t, c, createStack(t, c, "other"), "app", probe, 1)
+	for _, s := range []client.Resource{web, app} {
+		if _, err := c.Action(t.Context(), s, "activate", nil); err != nil {
+			t.Fatal(err)
+		}
+		settle(t, c, reload(t, c, s), "active")
+	}
+	ip := instances(t, c, web)[0].Str("primaryIpAddress")
+	want, ct := "PING "+name+" ("+ip+")", instances(t, c, app)[0]
+	apitest.Eventually(t, 30*time.Second, func() string {
+		seen := map[string]bool{}
+		err := c.StreamLogs(t.Context(), ct, map[string]any{"follow": false, "lines": -1,
+			"timestamps": false}, func(l client.LogLine) { seen[l.Text] = true })
+		if err != nil {
+			return err.Error()
+		}
+		if !hasPrefix(seen, want) {
+			return apitest.Errf("no line %q in %v", want, seen)
+		}
+		return ""
+	})
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

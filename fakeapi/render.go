@@ -89,7 +89,7 @@ func (u urls) renderStack(s emulator.Stack, serviceIDs []string) map[string]any 
 }
 
 func (u urls) renderService(s emulator.Service, instances []emulator.Container,
-	consumed []emulator.ServiceLink) map[string]any {
+	consumed []emulator.ServiceLink, fqdn string) map[string]any {
 	m := base(s.Meta, "service")
 	m["stackId"] = s.StackID
 	m["healthState"] = s.HealthState
@@ -110,7 +110,8 @@ func (u urls) renderService(s emulator.Service, instances []emulator.Container,
 			"previousLaunchConfig":           up.PreviousLaunchConf,
 			"previousSecondaryLaunchConfigs": up.PreviousSecondary}}
 	}
-	m["fqdn"] = nil
+	// fqdn is the public name of a service that publishes a port, null otherwise.
+	m["fqdn"] = nullable(fqdn)
 	for k, v := range s.Extra {
 		m[k] = v
 	}

@@ -14,7 +14,7 @@ func (s *Server) renderService(req *request, svc emulator.Service) map[string]an
 			instances = append(instances, c)
 		}
 	}
-	return req.u.renderService(svc, instances, svc.Links)
+	return req.u.renderService(svc, instances, svc.Links, s.emu.FQDN(svc))
 }
 
 // serveServices handles {p}/services and the kind-specific service collections.

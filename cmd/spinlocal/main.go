@@ -53,6 +53,7 @@ func newApp() *cli.App {
 			runCommand(),
 			statusCommand(),
 			resetCommand(),
+			dnsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

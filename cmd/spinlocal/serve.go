@@ -35,6 +35,8 @@ func serveCommand() *cli.Command {
 				Usage: "site config (audit levels, users, collaboration accounts); " +
 					"default: config.yaml in the state dir, if present"},
 			globalRootFlag(),
+			dnsListenFlag(),
+			dnsSuffixFlag(),
 			logLevelFlag(),
 		},
 		Action: runServe,
@@ -87,6 +89,13 @@ func runServe(c *cli.Context) error {
 		return fmt.Errorf("write %s: %w", pidPath, err)
 	}
 	defer os.Remove(pidPath)
+	dnsSrv, err := startDNS(ctx, c, emu, log)
+	if err != nil {
+		return err
+	}
+	if dnsSrv != nil {
+		defer dnsSrv.Shutdown(context.Background())
+	}
 	go emu.Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
