@@ -70,6 +70,9 @@ func (e *Emulator) changeContainer(caller Caller, pid, id string) (*Container, e
 // request, warnings are logged. Callers hold e.mu.
 func (e *Emulator) auditService(caller Caller, stack, service string, lc map[string]any,
 	secondary []map[string]any) error {
+	if err := e.mayUseSecrets(caller, append([]map[string]any{lc}, secondary...)); err != nil {
+		return err
+	}
 	lc = e.namedSecrets(lc)
 	named := make([]map[string]any, len(secondary))
 	for i, sk := range secondary {
@@ -138,4 +141,38 @@ func (e *Emulator) namedSecrets(lc map[string]any) map[string]any {
 	}
 	out["secrets"] = named
 	return out
+}
+
+// mayUseSecrets refuses secret references to secrets caller does not own: mounting a secret
+// reads its value, which only its owner may do. Callers hold e.mu.
+func (e *Emulator) mayUseSecrets(caller Caller, lcs []map[string]any) error {
+	for _, lc := range lcs {
+		refs, _ := lc["secrets"].([]any)
+		for _, r := range refs {
+			m, _ := r.(map[string]any)
+			id, _ := m["secretId"].(string)
+			sec, ok := e.secrets[id]
+			if ok && sec.Owner != "" && sec.Owner != caller.User {
+				return spinDenied("you don't own secret %s", sec.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// adoptStackTags gives a stack without tags the ones a service carries in the
+// io.spinlocal.stack.tags label: the Rancher CLI cannot set a stack's group field, so a
+// compose file says it there. Callers hold e.mu.
+func (e *Emulator) adoptStackTags(stack *Stack, lcs []map[string]any) {
+	if stack.Group != "" {
+		return
+	}
+	for _, lc := range lcs {
+		labels, _ := lc["labels"].(map[string]any)
+		if tags, _ := labels[audit.TagsLabel].(string); tags != "" {
+			stack.Group = tags
+			e.persist(stack)
+			return
+		}
+	}
 }

@@ -62,3 +62,19 @@ func (e *Emulator) explainGlobal(container string, err error) {
 			"fix", "spinlocal gpfs chmod o+x "+se.Dir)
 	}
 }
+
+// recheckGlobal runs the /global checks again before Docker starts an existing container:
+// the tree may have changed since it was created (a directory swapped for a symlink that
+// leaves the tree), and Docker would follow it.
+func (e *Emulator) recheckGlobal(id string) error {
+	e.mu.Lock()
+	c, ok := e.containers[id]
+	if !ok {
+		e.mu.Unlock()
+		return nil
+	}
+	spec := engine.Spec{Name: c.Name, LaunchConfig: c.Spec}
+	e.mu.Unlock()
+	_, err := e.attachGlobal(spec)
+	return err
+}

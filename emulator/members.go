@@ -157,7 +157,10 @@ func (e *Emulator) execute(ctx context.Context, t task) {
 	case "create":
 		e.create(ctx, t)
 	case "start":
-		err := e.eng.Start(ctx, t.dockerID)
+		err := e.recheckGlobal(t.container)
+		if err == nil {
+			err = e.eng.Start(ctx, t.dockerID)
+		}
 		e.afterStart(ctx, t.container, t.dockerID, err)
 	case "stop":
 		err := e.eng.Stop(ctx, t.dockerID, 0)
@@ -170,6 +173,9 @@ func (e *Emulator) execute(ctx context.Context, t task) {
 		})
 	case "restart":
 		err := e.eng.Stop(ctx, t.dockerID, 0)
+		if err == nil {
+			err = e.recheckGlobal(t.container)
+		}
 		if err == nil {
 			err = e.eng.Start(ctx, t.dockerID)
 		}

@@ -69,6 +69,7 @@ func (e *Emulator) CreateService(caller Caller, pid string, in ServiceInput) (Se
 	if err := e.checkUniqueNames(in); err != nil {
 		return Service{}, err
 	}
+	e.adoptStackTags(stack, append([]map[string]any{in.LaunchConfig}, in.Secondary...))
 	if in.Type == KindService || in.Type == "loadBalancerService" {
 		err := e.auditService(caller, stack.Name, in.Name, in.LaunchConfig, in.Secondary)
 		if err != nil {

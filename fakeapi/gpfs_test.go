@@ -217,3 +217,34 @@ func inspectRaw(t *testing.T, id string) string {
 	}
 	return string(raw)
 }
+
+// A mount source swapped for a symlink that leaves the tree after the container was made
+// is caught when the container starts again: Docker would follow the link.
+func TestGPFSSwapAfterCreateIsCaughtOnRestart(t *testing.T) {
+	d := apitest.StartClean(t)
+	c := d.Client
+	tree := gpfsFixture(t, d)
+	stack := createStack(t, c, "gpfsswap")
+	svc := runningService(t, c, stack, "app", gpfsProbe(map[string]any{
+		"dataVolumes": []string{"/global/cfs/cdirs/m1/open:/data:ro"}}))
+	local, err := tree.Resolve("/global/cfs/cdirs/m1/open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(local); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc", local); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Action(t.Context(), reload(t, c, svc), "restart",
+		map[string]any{"rollingRestartStrategy": map[string]any{"batchSize": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	serviceFails(t, c, svc, "leaves the /global tree")
+	for _, ct := range instances(t, c, svc) {
+		if ct.Str("state") == "running" {
+			t.Errorf("container %s runs with an escaping mount", ct.Str("name"))
+		}
+	}
+}

@@ -203,3 +203,41 @@ func TestExecNeedsOwnership(t *testing.T) {
 		t.Fatalf("owner's exec refused: %v", err)
 	}
 }
+
+// Mounting a secret reads it: only its owner may reference it in a service.
+func TestOthersSecretsCannotBeMounted(t *testing.T) {
+	d := apitest.StartCleanPolicy(t, spinPolicy())
+	elvis, wilma := keyFor(t, d, "elvis"), keyFor(t, d, "wilma")
+	sec, err := elvis.Create(t.Context(), "secrets", map[string]any{
+		"name": "web.mine.pw", "value": "czNjcjN0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack := createStack(t, wilma, "steal")
+	lc := compliant()
+	lc["secrets"] = []any{map[string]any{"secretId": sec.Str("id"), "name": "stolen"}}
+	_, err = wilma.Create(t.Context(), "services", map[string]any{"name": "web",
+		"stackId": stack.Str("id"), "launchConfig": lc})
+	var apiErr *client.Error
+	if !asAPIError(err, &apiErr) || apiErr.Status != 401 ||
+		apiErr.Message != "you don't own secret web.mine.pw" {
+		t.Fatalf("mounting another user's secret: %v", err)
+	}
+}
+
+// The io.spinlocal.stack.tags label gives a stack its tags (the CLI cannot set the group
+// field), so the group it names may act on the stack.
+func TestTagsLabelGivesTheStackItsGroup(t *testing.T) {
+	d := apitest.StartCleanPolicy(t, spinPolicy())
+	elvis, fred := keyFor(t, d, "elvis"), keyFor(t, d, "fred")
+	stack := createStack(t, elvis, "tagged")
+	lc := compliant()
+	lc["labels"] = map[string]any{"io.spinlocal.stack.tags": "owner:elvis,staff-owner:wilma,group:csg"}
+	svc := createService(t, elvis, stack, "web", lc, 1)
+	if g := reload(t, elvis, stack).Str("group"); g != "owner:elvis,staff-owner:wilma,group:csg" {
+		t.Fatalf("stack group = %q", g)
+	}
+	if _, err := fred.Action(t.Context(), svc, "activate", nil); err != nil {
+		t.Fatalf("a member of the tagged group was refused: %v", err)
+	}
+}

@@ -75,8 +75,18 @@ func ensureDaemon(ctx context.Context, base, stateDir string) error {
 
 // clientKey is the key spinlocal's own commands use, kept in the state dir.
 type clientKey struct {
+	User      string `json:"user,omitempty"`
 	AccessKey string `json:"accessKey"`
 	SecretKey string `json:"secretKey"`
+}
+
+// clientUser is who spinlocal's client commands act as: SPINLOCAL_USER (keygen's --user
+// twin), else the login name. With a users list in the daemon config it must be listed.
+func clientUser() string {
+	if u := os.Getenv("SPINLOCAL_USER"); u != "" {
+		return u
+	}
+	return loginName()
 }
 
 // connect returns a client with a working key for the daemon at base, minting one (with
@@ -87,7 +97,8 @@ func connect(ctx context.Context, base, stateDir, env string) (*client.Client, e
 	if raw, err := os.ReadFile(path); err == nil {
 		_ = json.Unmarshal(raw, &k)
 	}
-	if k.AccessKey != "" {
+	user := clientUser()
+	if k.AccessKey != "" && (k.User == "" || k.User == user) {
 		cl := client.New(base, k.AccessKey, k.SecretKey)
 		err := cl.UseEnvironment(ctx, env)
 		var apiErr *client.Error
@@ -100,9 +111,11 @@ func connect(ctx context.Context, base, stateDir, env string) (*client.Client, e
 		return nil, fmt.Errorf("no key for the daemon at %s and no admin token to make "+
 			"one (%w); pass the daemon's --state-dir", base, err)
 	}
-	k.AccessKey, k.SecretKey, err = client.MintKey(ctx, base, string(tok), loginName())
+	k.User = user
+	k.AccessKey, k.SecretKey, err = client.MintKey(ctx, base, string(tok), user)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (client commands act as SPINLOCAL_USER, else your login "+
+			"name)", err)
 	}
 	raw, _ := json.Marshal(k)
 	if err := os.WriteFile(path, raw, 0o600); err != nil {

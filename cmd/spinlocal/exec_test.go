@@ -21,7 +21,7 @@ func deploySleeper(t *testing.T, d *apitest.Daemon, stack string) {
 	t.Helper()
 	// The stack belongs to the user `spinlocal exec` acts as (the login name): exec is a
 	// change, allowed to the stack's owner only.
-	access, secret, err := d.Emu.CreateKey(loginName())
+	access, secret, err := d.Emu.CreateKey(clientUser())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,19 @@ func (c *checker) checkHostAccess(l launch) {
 		c.add(ruleHostIPC, l.t, "ipc", "host is not allowed; allowed: the container's own "+
 			"IPC namespace (leave it out) or container:<name>")
 	}
+	if strings.EqualFold(str(l.lc, "uts"), "host") {
+		c.add(ruleHostUTS, l.t, "uts", "host is not allowed; allowed: the container's own "+
+			"UTS namespace (leave it out)")
+	}
+	for _, opt := range strList(l.lc, "securityOpt") {
+		o := strings.ToLower(strings.ReplaceAll(opt, "=", ":"))
+		if strings.HasSuffix(o, ":unconfined") || o == "label:disable" ||
+			o == "no-new-privileges:false" {
+			c.add(ruleSecurityOpt, l.t, "security_opt", "%q is not allowed; allowed: "+
+				"no-new-privileges, or leave it out (Spin keeps seccomp, AppArmor and "+
+				"SELinux on)", opt)
+		}
+	}
 	if devs := strList(l.lc, "devices"); len(devs) > 0 {
 		c.add(ruleDevices, l.t, "devices", "%s not allowed; allowed: none, Spin gives "+
 			"containers no host devices", joinQuoted(devs)+plural(devs, " is", " are"))

@@ -28,6 +28,8 @@ const (
 	ruleHostNetwork       = "host-network"
 	ruleHostPID           = "host-pid"
 	ruleHostIPC           = "host-ipc"
+	ruleHostUTS           = "host-uts"
+	ruleSecurityOpt       = "security-opt"
 	ruleDevices           = "devices"
 	ruleHostBind          = "host-bind"
 	ruleGlobalRootUser    = "global-root-user"
@@ -62,6 +64,8 @@ var ruleTable = []Rule{
 	{ruleHostNetwork, Reject, "network_mode/net: host is refused (§6)"},
 	{ruleHostPID, Reject, "pid: host is refused (§6)"},
 	{ruleHostIPC, Reject, "ipc: host is refused (§6)"},
+	{ruleHostUTS, Reject, "uts: host is refused (§6)"},
+	{ruleSecurityOpt, Reject, "security_opt may not switch off seccomp, AppArmor or SELinux (§6)"},
 	{ruleDevices, Reject, "devices: host devices are refused (§6)"},
 	{ruleHostBind, Reject, "bind mounts only from /global/... (§6, §8)"},
 	{ruleGlobalRootUser, Reject,

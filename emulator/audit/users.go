@@ -59,10 +59,29 @@ func (c *checker) checkCallerUser(l launch) {
 		why = fmt.Sprintf("gid %d is not a group of %s; allowed gids: %s", gid, name,
 			joinInts(cl.GIDs))
 	default:
+		c.checkGroupAdd(l, name, cl)
 		return
 	}
 	c.addText(ruleUserNotAllowed, l.t, "user", fmt.Sprintf(
 		"you cannot run a stack with your user: %s (%s: user: %q: %s)", name, l.t, user, why))
+}
+
+// checkGroupAdd holds group_add to the same groups as user:'s gid: a numeric group the
+// caller is not in would open that group's files. Group names resolve in the image and
+// are left alone.
+func (c *checker) checkGroupAdd(l launch, name string, cl *Caller) {
+	if len(cl.GIDs) == 0 {
+		return
+	}
+	for _, g := range strList(l.lc, "groupAdd") {
+		gid, err := strconv.Atoi(g)
+		if err != nil || slices.Contains(cl.GIDs, gid) {
+			continue
+		}
+		c.addText(ruleUserNotAllowed, l.t, "group_add", fmt.Sprintf(
+			"you cannot run a stack with your user: %s (%s: group_add: %q is not a group of "+
+				"%s; allowed gids: %s)", name, l.t, g, name, joinInts(cl.GIDs)))
+	}
 }
 
 func joinInts(list []int) string {
