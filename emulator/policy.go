@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -61,8 +62,13 @@ func LoadPolicy(path string) (Policy, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return Policy{}, fmt.Errorf("daemon config %s: %w (keys are audit, users, "+
-			"collaboration)", path, err)
+		msg := strings.NewReplacer("in type emulator.policyFile", "at the top level",
+			"in type emulator.User", "in a user (name, uid, groups)",
+			"in type emulator.Group", "in a group (name, gid)",
+			"in type emulator.Collab", "in a collaboration account (name, uid, groups)").
+			Replace(err.Error())
+		return Policy{}, fmt.Errorf("daemon config %s: %s (top-level keys: audit, users, "+
+			"collaboration)", path, msg)
 	}
 	levels, err := audit.ParseLevels(f.Audit)
 	if err != nil {
@@ -73,6 +79,10 @@ func LoadPolicy(path string) (Policy, error) {
 		if !validUser(u.Name) || u.UID <= 0 {
 			return Policy{}, fmt.Errorf("daemon config %s: users: %q needs a valid name "+
 				"and a uid above 0", path, u.Name)
+		}
+		if _, dup := p.Users[u.Name]; dup {
+			return Policy{}, fmt.Errorf("daemon config %s: users: %s is listed twice", path,
+				u.Name)
 		}
 		p.Users[u.Name] = u
 	}

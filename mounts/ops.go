@@ -15,7 +15,8 @@ import (
 
 // Mkdir creates the directory a /global path names with the given permissions, applied
 // exactly (the umask does not narrow them). With parents, missing directories on the way,
-// the tree's root included, are created alike and an existing directory is no error.
+// the tree's root included, are created 0755 (as mkdir -p does, so they keep o+x) and an
+// existing directory is no error.
 func (t Tree) Mkdir(global string, parents bool, perm fs.FileMode) error {
 	local, err := t.Resolve(global)
 	if err != nil {
@@ -54,10 +55,14 @@ func (t Tree) Mkdir(global string, parents bool, perm fs.FileMode) error {
 		}
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		if err := os.Mkdir(missing[i], perm); err != nil && !errors.Is(err, fs.ErrExist) {
+		mode := fs.FileMode(0o755)
+		if i == 0 {
+			mode = perm
+		}
+		if err := os.Mkdir(missing[i], mode); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("mkdir %s: %w", global, unwrapPath(err))
 		}
-		if err := chmod(global, missing[i], perm); err != nil {
+		if err := chmod(global, missing[i], mode); err != nil {
 			return err
 		}
 	}

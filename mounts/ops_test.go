@@ -26,10 +26,12 @@ func TestMkdirChownChmodListUnit(t *testing.T) {
 	if err := tr.Mkdir("/global/cfs/cdirs/m1", false, 0o751); err == nil {
 		t.Error("mkdir of an existing directory succeeded")
 	}
-	for _, p := range []string{"", "cfs", "cfs/cdirs", "cfs/cdirs/m1"} {
+	// Like mkdir -p -m: the mode is the named directory's; parents get 0755.
+	for p, want := range map[string]os.FileMode{"": 0o755, "cfs": 0o755,
+		"cfs/cdirs": 0o755, "cfs/cdirs/m1": 0o751} {
 		st, err := os.Stat(filepath.Join(tr.Root, p))
-		if err != nil || st.Mode().Perm() != 0o751 {
-			t.Errorf("%s: %v %v, want 0751 despite the umask", p, st.Mode(), err)
+		if err != nil || st.Mode().Perm() != want {
+			t.Errorf("%s: %v %v, want %v despite the umask", p, st.Mode(), err, want)
 		}
 	}
 	if err := tr.Chmod("/global/cfs/cdirs/m1", "g-x,o=rx"); err != nil {

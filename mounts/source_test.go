@@ -13,6 +13,9 @@ func TestSourceNeedsOtherExecuteOnTheWayUnit(t *testing.T) {
 	if err := tr.Mkdir("/global/cfs/cdirs/m1/spin/web", true, 0o770); err != nil {
 		t.Fatal(err)
 	}
+	if err := tr.Chmod("/global/cfs/cdirs/m1/spin", "770"); err != nil {
+		t.Fatal(err)
+	}
 	src := "/global/cfs/cdirs/m1/spin/web"
 	_, err := tr.Source(src)
 	var se *SearchError

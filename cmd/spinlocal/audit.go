@@ -70,6 +70,9 @@ func runAudit(ctx context.Context, o auditOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkStackFlag(o.load.ProjectName); err != nil {
+		return err
+	}
 	p, err := compose.Load(ctx, o.load)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)

@@ -32,20 +32,26 @@ func gpfsCommand() *cli.Command {
 			{Name: "root", Usage: "print the local directory /global maps to", Flags: flags(),
 				Action: gpfsRoot},
 			{Name: "mkdir", Usage: "create a directory", ArgsUsage: "PATH",
-				Flags: flags(&cli.BoolFlag{Name: "p", Usage: "create missing parents too; " +
-					"an existing directory is no error"},
-					&cli.StringFlag{Name: "m", Value: "755", Usage: "permissions of what " +
-						"is created (not narrowed by the umask)"}),
-				Action: gpfsMkdir},
+				Flags: flags(&cli.BoolFlag{Name: "parents", Aliases: []string{"p"},
+					EnvVars: []string{"SPINLOCAL_PARENTS"}, Usage: "create missing " +
+						"parents too (0755, so they keep o+x); an existing directory is " +
+						"no error"},
+					&cli.StringFlag{Name: "mode", Aliases: []string{"m"}, Value: "755",
+						EnvVars: []string{"SPINLOCAL_MODE"}, Usage: "permissions of the " +
+							"directory named (not narrowed by the umask)"}),
+				UseShortOptionHandling: true, Action: gpfsMkdir},
 			{Name: "chown", Usage: "change the numeric owner (and group)",
 				ArgsUsage: "UID[:GID] PATH", Flags: flags(), Action: gpfsChown},
 			{Name: "chmod", Usage: "change permissions (octal, or symbolic such as o+x)",
 				ArgsUsage: "MODE PATH", Flags: flags(), Action: gpfsChmod},
 			{Name: "ls", Usage: "list a directory", ArgsUsage: "PATH",
-				Flags: flags(&cli.BoolFlag{Name: "l", Usage: "long listing: mode, " +
-					"numeric owner and group, size, time"},
-					&cli.BoolFlag{Name: "d", Usage: "describe the directory itself"}),
-				Action: gpfsLs},
+				Flags: flags(&cli.BoolFlag{Name: "long", Aliases: []string{"l"},
+					EnvVars: []string{"SPINLOCAL_LONG"}, Usage: "long listing: mode, " +
+						"numeric owner and group, size, time"},
+					&cli.BoolFlag{Name: "directory", Aliases: []string{"d"},
+						EnvVars: []string{"SPINLOCAL_DIRECTORY"},
+						Usage:   "describe the directory itself"}),
+				UseShortOptionHandling: true, Action: gpfsLs},
 		},
 	}
 }

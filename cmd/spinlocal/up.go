@@ -49,10 +49,8 @@ func upCommand() *cli.Command {
 }
 
 func loadProject(c *cli.Context) (*compose.Project, error) {
-	if s := c.String("stack"); s != "" && compose.NormalizeStackName(s) != s {
-		return nil, fmt.Errorf("--stack %q: stack names are lowercase letters, digits and "+
-			"'-', not starting or ending with '-' (try %q)", s,
-			strings.Trim(compose.NormalizeStackName(s), "-x"))
+	if err := checkStackFlag(c.String("stack")); err != nil {
+		return nil, err
 	}
 	return compose.Load(c.Context, compose.Options{Files: c.StringSlice("file"),
 		RancherFile: c.String("rancher-file"), EnvFiles: c.StringSlice("env-file"),
@@ -107,4 +105,15 @@ func printEndpoints(out io.Writer, d *client.Deployment) {
 			fmt.Fprintf(out, "%s/%s: http://%s/\n", d.Stack.Str("name"), svc.Str("name"), addr)
 		}
 	}
+}
+
+// checkStackFlag refuses a --stack name the CLI would have to rewrite: a name typed by the
+// user is used as given or not at all (one taken from a directory is normalised).
+func checkStackFlag(s string) error {
+	if s == "" || compose.NormalizeStackName(s) == s {
+		return nil
+	}
+	return fmt.Errorf("--stack %q: stack names are lowercase letters, digits and '-', not "+
+		"starting or ending with '-' (try %q)", s,
+		strings.Trim(compose.NormalizeStackName(s), "-x"))
 }

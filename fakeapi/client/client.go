@@ -52,6 +52,9 @@ func (e *Error) Error() string {
 	} else if msg == "" {
 		msg = e.FieldName
 	}
+	if e.Code == "" {
+		return fmt.Sprintf("%s (%d)", msg, e.Status)
+	}
 	return fmt.Sprintf("%s (%d %s)", msg, e.Status, e.Code)
 }
 

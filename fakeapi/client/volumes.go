@@ -128,9 +128,14 @@ func (c *Client) VolumeUsers(ctx context.Context, v Resource, stackID string) ([
 			continue
 		}
 		for _, n := range VolumeNames(s) {
-			if n == v.Str("name") {
-				users = append(users, "service "+s.Str("name")+" of stack "+s.Str("stackId"))
+			if n != v.Str("name") {
+				continue
 			}
+			stackName := s.Str("stackId")
+			if st, err := c.Get(ctx, c.ProjectURL()+"/stacks/"+s.Str("stackId")); err == nil {
+				stackName = st.Str("name")
+			}
+			users = append(users, "service "+stackName+"/"+s.Str("name"))
 		}
 	}
 	return dedupe(users), nil
