@@ -232,9 +232,10 @@ func TestTagsLabelGivesTheStackItsGroup(t *testing.T) {
 	elvis, fred := keyFor(t, d, "elvis"), keyFor(t, d, "fred")
 	stack := createStack(t, elvis, "tagged")
 	lc := compliant()
-	lc["labels"] = map[string]any{"io.spinlocal.stack.tags": "owner:elvis,staff-owner:wilma,group:csg"}
+	tags := "owner:elvis,staff-owner:wilma,group:csg"
+	lc["labels"] = map[string]any{"io.spinlocal.stack.tags": tags}
 	svc := createService(t, elvis, stack, "web", lc, 1)
-	if g := reload(t, elvis, stack).Str("group"); g != "owner:elvis,staff-owner:wilma,group:csg" {
+	if g := reload(t, elvis, stack).Str("group"); g != tags {
 		t.Fatalf("stack group = %q", g)
 	}
 	if _, err := fred.Action(t.Context(), svc, "activate", nil); err != nil {

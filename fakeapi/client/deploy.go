@@ -240,7 +240,8 @@ func (c *Client) resolveSecrets(ctx context.Context, lc map[string]any) (map[str
 		}
 		if found == nil {
 			return nil, fmt.Errorf("failed to find secret %s: create it with "+
-				"`rancher secrets create %s FILE`, or declare it under the top-level secrets", src, src)
+				"`rancher secrets create %s FILE`, or declare it under the top-level secrets",
+				src, src)
 		}
 		entry := map[string]any{"secretId": found.Str("id"), "name": src}
 		for _, k := range []string{"uid", "gid", "mode"} {
