@@ -46,6 +46,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(rec, 200, map[string]any{"status": "ok", "daemon": s.emu.DaemonID()})
 	case path == "/spinlocal/v1/keys":
 		s.handleKeygen(rec, r)
+	case strings.HasPrefix(path, "/spinlocal/v1/projects/") &&
+		strings.HasSuffix(path, "/audit"):
+		pid := strings.TrimSuffix(strings.TrimPrefix(path, "/spinlocal/v1/projects/"),
+			"/audit")
+		s.handleAuditProject(rec, r, pid)
 	case path == "/v1/logs/" || path == "/v1/logs":
 		s.handleLogsSocket(rec, r)
 	case path == "/v1/exec/" || path == "/v1/exec":

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spinlocal/spinlocal/emulator"
 	"github.com/spinlocal/spinlocal/emulator/engine"
 	"github.com/spinlocal/spinlocal/fakeapi/apitest"
 )
@@ -265,5 +266,31 @@ func TestUpRefusesAStackNameItWouldHaveToRewrite(t *testing.T) {
 	}
 	if stacks, _ := d.Client.List(t.Context(), "stacks", nil); len(stacks) != 0 {
 		t.Errorf("stacks created: %v", stacks)
+	}
+}
+
+// Under the daemon's audit, a project with one refused service creates nothing at all:
+// not the stack, not the services that would pass.
+func TestUpAuditsTheWholeProjectFirst(t *testing.T) {
+	d := apitest.StartCleanPolicy(t, emulator.Policy{})
+	dir := filepath.Join(t.TempDir(), "half")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	compose := "version: '2'\nservices:\n  db:\n    image: nginx:1.25\n    cap_drop: [ALL]\n" +
+		"  web:\n    image: nginx:1.25\n    cap_drop: [ALL]\n    privileged: true\n"
+	f := filepath.Join(dir, "docker-compose.yml")
+	if err := os.WriteFile(f, []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "up", "-d", "-f", f, "--url", d.Server.URL, "--state-dir", d.StateDir)
+	if err == nil || !strings.Contains(err.Error(), "nothing was created") ||
+		!strings.Contains(err.Error(), "privileged") {
+		t.Fatalf("up of a refused project: %v\n%s", err, out)
+	}
+	for _, coll := range []string{"stacks", "services"} {
+		if items, _ := d.Client.List(t.Context(), coll, nil); len(items) != 0 {
+			t.Errorf("%s created: %v", coll, items)
+		}
 	}
 }

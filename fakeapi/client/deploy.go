@@ -32,6 +32,9 @@ type Deployment struct {
 // every service settles. Progress lines go to out.
 func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) (*Deployment,
 	error) {
+	if err := c.preAudit(ctx, p, out); err != nil {
+		return nil, err
+	}
 	stack, err := c.FindByName(ctx, "stacks", p.Name, nil)
 	if err != nil {
 		return nil, err
