@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/spinlocal
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build demo test unit lint docker images bench clean
+.PHONY: build demo test fixture-test unit lint docker images bench clean
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/spinlocal
@@ -16,6 +16,12 @@ demo: build docker images
 # Every test, unit and integration, against the real Docker engine.
 test: docker images
 	SPINLOCAL_REQUIRE_DOCKER=1 $(GO) test -count=1 -timeout 20m ./...
+
+# The fixture's own test, through `spinlocal run` as a stack's CI would run it: deploy,
+# wait until healthy, run the test with the endpoints in its environment, tear down.
+fixture-test: build docker images
+	$(BIN) run -f fixtures/flask-demo/docker-compose.yml -- \
+		bash fixtures/flask-demo/tests/smoke.sh
 
 # Unit tests only: no Docker needed.
 unit:

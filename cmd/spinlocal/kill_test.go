@@ -108,7 +108,12 @@ func TestKilledDaemonLosesNothing(t *testing.T) {
 
 	d = startServe(t, bin, state, listen, prefix)
 	daemonID := healthDaemonID(t, d.base)
-	t.Cleanup(func() { apitest.Cleanup(t, eng, daemonID, prefix) })
+	t.Cleanup(func() {
+		// Stop the daemon first, or its reconciler recreates what the cleanup removes.
+		_ = d.cmd.Process.Kill()
+		_ = d.cmd.Wait()
+		apitest.Cleanup(t, eng, daemonID, prefix)
+	})
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	got, err := c.WaitSettled(ctx, svc, 200*time.Millisecond)

@@ -53,12 +53,23 @@ func (d *Docker) EnsureNetwork(ctx context.Context, name string, labels map[stri
 	if n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{}); err == nil {
 		// Sharing a network would mix two daemons' DNS names (web.stack would answer
 		// with both daemons' containers): only our own is reused.
-		if owner := n.Labels[LabelDaemon]; owner != labels[LabelDaemon] {
+		owner := n.Labels[LabelDaemon]
+		if owner == labels[LabelDaemon] {
+			return nil
+		}
+		if owner == "" || len(n.Containers) > 0 {
 			return fmt.Errorf("the Docker network %s belongs to %s; give this daemon its own "+
 				"network prefix (serve --network-prefix, SPINLOCAL_NETWORK_PREFIX)", name,
 				describeOwner(owner))
 		}
-		return nil
+		// Another daemon's network with nothing attached: left by a daemon whose state
+		// dir is gone. Take it over.
+		if err := d.cli.NetworkRemove(ctx, n.ID); err != nil && !errdefs.IsNotFound(err) {
+			return fmt.Errorf("remove the unused network %s of %s: %w", name,
+				describeOwner(owner), err)
+		}
+		d.log.Info("took over an unused network of another daemon", "network", name,
+			"owner", owner)
 	} else if !errdefs.IsNotFound(err) {
 		return fmt.Errorf("inspect network %s: %w", name, err)
 	}

@@ -123,17 +123,32 @@ func (d *Daemon) Stop() {
 func Cleanup(t *testing.T, eng *engine.Docker, daemonID, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	list, err := eng.List(ctx, map[string]string{engine.LabelDaemon: daemonID})
-	if err != nil {
-		t.Logf("cleanup: %v", err)
-		return
-	}
-	for _, c := range list {
-		if err := eng.Remove(ctx, c.ID); err != nil {
+	match := map[string]string{engine.LabelDaemon: daemonID}
+	// Twice: a create the stopped daemon sent just before it stopped may land in Docker
+	// after the first listing.
+	for round := 0; round < 2; round++ {
+		list, err := eng.List(ctx, match)
+		if err != nil {
 			t.Logf("cleanup: %v", err)
+			return
+		}
+		for _, c := range list {
+			if err := eng.Remove(ctx, c.ID); err != nil {
+				t.Logf("cleanup: %v", err)
+			}
+		}
+		if round == 0 {
+			time.Sleep(300 * time.Millisecond)
 		}
 	}
-	if err := eng.RemoveNetworks(ctx, map[string]string{engine.LabelDaemon: daemonID}); err != nil {
+	if vols, err := eng.ListVolumes(ctx, match); err == nil {
+		for _, v := range vols {
+			if err := eng.RemoveVolume(ctx, v.Name); err != nil {
+				t.Logf("cleanup volume %s: %v", v.Name, err)
+			}
+		}
+	}
+	if err := eng.RemoveNetworks(ctx, match); err != nil {
 		t.Logf("cleanup networks: %v", err)
 	}
 }
