@@ -265,7 +265,7 @@ func (f *fakeEngine) RemoveVolume(_ context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range f.containers {
-		for _, b := range engineList(c.spec.LaunchConfig["dataVolumes"]) {
+		for _, b := range stringList(c.spec.LaunchConfig["dataVolumes"]) {
 			if strings.HasPrefix(b, name+":") {
 				return fmt.Errorf("remove volume %s: %w", name, engine.ErrVolumeInUse)
 			}
@@ -296,20 +296,6 @@ func (f *fakeEngine) ListVolumes(_ context.Context, match map[string]string) (
 	return out, nil
 }
 
-// engineList reads a launch config list as the engine would.
-func engineList(v any) []string {
-	switch t := v.(type) {
-	case []string:
-		return t
-	case []any:
-		out := make([]string, 0, len(t))
-		for _, e := range t {
-			out = append(out, fmt.Sprint(e))
-		}
-		return out
-	}
-	return nil
-}
 
 // alice is the caller of the unit tests; she owns the stacks they make.
 var alice = Caller{User: "alice"}

@@ -52,14 +52,14 @@ func TestGlobalMountMapsAndDropsCapsUnit(t *testing.T) {
 	c := eng.byName("gweb-web-1")
 	root, _ := filepath.EvalSymlinks(e.cfg.GlobalRoot)
 	want := []string{root + "/cfs/cdirs/m1/www:/srv:ro", "/scratch"}
-	if got := engineList(c.spec.LaunchConfig["dataVolumes"]); !slices.Equal(got, want) {
+	if got := stringList(c.spec.LaunchConfig["dataVolumes"]); !slices.Equal(got, want) {
 		t.Errorf("binds %v, want %v", got, want)
 	}
 	if !slices.Equal(c.spec.CapDrop, mounts.DroppedCaps()) {
 		t.Errorf("CapDrop %v", c.spec.CapDrop)
 	}
 	for _, ct := range live(e, svc.ID) {
-		if got := engineList(ct.Spec["dataVolumes"]); !slices.Equal(got,
+		if got := stringList(ct.Spec["dataVolumes"]); !slices.Equal(got,
 			[]string{"/global/cfs/cdirs/m1/www:/srv:ro", "/scratch"}) {
 			t.Errorf("stored launch config changed: %v", got)
 		}

@@ -104,6 +104,7 @@ func (e *Emulator) stackGone(id string) bool {
 	return !ok || st.Removed != nil
 }
 
+// stringList reads a launch config list (decoded JSON or built in Go) as strings.
 func stringList(v any) []string {
 	switch t := v.(type) {
 	case []string:

@@ -112,7 +112,7 @@ func binds(t *testing.T, eng *fakeEngine, name string) []string {
 	if c == nil {
 		t.Fatalf("no container %s in the engine: %v", name, eng.names())
 	}
-	return engineList(c.spec.LaunchConfig["dataVolumes"])
+	return stringList(c.spec.LaunchConfig["dataVolumes"])
 }
 
 func TestVolumeOwnershipAndInUseUnit(t *testing.T) {
