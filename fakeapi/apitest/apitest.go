@@ -32,7 +32,7 @@ func Image() string {
 
 // Daemon is one running test daemon.
 type Daemon struct {
-	t        *testing.T
+	t        testing.TB
 	StateDir string
 	Emu      *emulator.Emulator
 	Engine   *engine.Docker
@@ -46,7 +46,7 @@ type Daemon struct {
 
 // Docker connects to the engine, or skips the test when there is none, unless
 // SPINLOCAL_REQUIRE_DOCKER=1 (as in CI), where a missing engine fails it.
-func Docker(t *testing.T) *engine.Docker {
+func Docker(t testing.TB) *engine.Docker {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test: needs Docker (skipped with -short)")
@@ -73,13 +73,13 @@ func AuditOff() emulator.Policy {
 }
 
 // Start runs a daemon on stateDir (a new temporary one when empty) with the audit off.
-func Start(t *testing.T, stateDir string) *Daemon {
+func Start(t testing.TB, stateDir string) *Daemon {
 	t.Helper()
 	return StartPolicy(t, stateDir, AuditOff())
 }
 
 // StartPolicy runs a daemon on stateDir under policy.
-func StartPolicy(t *testing.T, stateDir string, policy emulator.Policy) *Daemon {
+func StartPolicy(t testing.TB, stateDir string, policy emulator.Policy) *Daemon {
 	t.Helper()
 	eng := Docker(t)
 	if stateDir == "" {
@@ -120,7 +120,7 @@ func (d *Daemon) Stop() {
 
 // Cleanup removes every container and network of the daemon from Docker. Tests register
 // it with t.Cleanup once per state dir.
-func Cleanup(t *testing.T, eng *engine.Docker, daemonID, prefix string) {
+func Cleanup(t testing.TB, eng *engine.Docker, daemonID, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	match := map[string]string{engine.LabelDaemon: daemonID}
@@ -155,12 +155,12 @@ func Cleanup(t *testing.T, eng *engine.Docker, daemonID, prefix string) {
 
 // StartClean starts a daemon with the audit off and registers the Docker cleanup of
 // everything it makes.
-func StartClean(t *testing.T) *Daemon {
+func StartClean(t testing.TB) *Daemon {
 	return StartCleanPolicy(t, AuditOff())
 }
 
 // StartCleanPolicy is StartClean under a given policy.
-func StartCleanPolicy(t *testing.T, policy emulator.Policy) *Daemon {
+func StartCleanPolicy(t testing.TB, policy emulator.Policy) *Daemon {
 	d := StartPolicy(t, "", policy)
 	id, prefix, eng := d.Emu.DaemonID(), d.Prefix, d.Engine
 	t.Cleanup(func() {
@@ -214,7 +214,7 @@ func Eventually(t *testing.T, timeout time.Duration, cond func() string) {
 
 // testWriter sends daemon logs to the test log while the test runs, and to stderr after
 // (a websocket handler may still log while the test server shuts down).
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (n int, err error) {
 	defer func() {
