@@ -66,8 +66,31 @@ func (e *Emulator) newMember(svc *Service, m member) (task, bool) {
 		NetworkContainer: netContainer}
 	if netContainer != "" {
 		spec.Aliases, spec.DNSSearch = nil, nil
+	} else if m.name == "" {
+		spec.Links = e.linkAliases(svc)
 	}
 	return task{kind: "create", container: id, spec: spec}, true
+}
+
+// linkAliases gives a service's primaries their link aliases (links: [db:database]) as
+// Docker links to a running container of each target: Docker resolves them by name, so
+// they follow a replaced target. Plain names need none. Callers hold e.mu.
+func (e *Emulator) linkAliases(svc *Service) []string {
+	var links []string
+	for _, l := range svc.Links {
+		target, ok := e.services[l.ServiceID]
+		if !ok || (l.Name == target.Name && target.StackID == svc.StackID) {
+			continue
+		}
+		for _, c := range e.liveContainers(target.ID) {
+			if c.LaunchConfig == "" && !c.Retired && c.State == "running" &&
+				c.DockerName != "" {
+				links = append(links, c.DockerName+":"+l.Name)
+				break
+			}
+		}
+	}
+	return links
 }
 
 // unitDependencies finds the Docker ids of the unit members a launch config mounts

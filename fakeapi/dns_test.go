@@ -120,3 +120,30 @@ func freeTCPPort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// links: [db:database] lets the linking service's containers reach db as "database".
+func TestLinkAliasesResolve(t *testing.T) {
+	d := apitest.StartClean(t)
+	c := d.Client
+	stack := createStack(t, c, "linked")
+	db := createService(t, c, stack, "db", sleeper(), 1)
+	if _, err := c.Action(t.Context(), db, "activate", nil); err != nil {
+		t.Fatal(err)
+	}
+	db = settle(t, c, reload(t, c, db), "active")
+	probe := sleeper()
+	probe["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; while true; do " +
+		"ping -c1 -W1 database 2>&1 | head -1; sleep 1; done"}
+	app := createService(t, c, stack, "app", probe, 1)
+	if _, err := c.Action(t.Context(), app, "setservicelinks", map[string]any{
+		"serviceLinks": []any{map[string]any{"name": "database",
+			"serviceId": db.Str("id")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Action(t.Context(), reload(t, c, app), "activate", nil); err != nil {
+		t.Fatal(err)
+	}
+	app = settle(t, c, reload(t, c, app), "active")
+	dbIP := instances(t, c, db)[0].Str("primaryIpAddress")
+	expectLine(t, c, instances(t, c, app)[0], "PING database ("+dbIP+"): 56 data bytes")
+}

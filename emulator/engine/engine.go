@@ -34,6 +34,9 @@ type Spec struct {
 	CapDrop []string
 	// SecretsDir is a host directory bind-mounted read-only at /run/secrets; it must exist.
 	SecretsDir string
+	// Links are "container:alias" pairs: the alias resolves, for this container only, to
+	// the named container on Network (Rancher's link aliases).
+	Links []string
 	// Pull asks for a fresh pull of the image (upgrades do); a failed pull falls back to a
 	// local copy when there is one.
 	Pull bool

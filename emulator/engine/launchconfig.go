@@ -192,7 +192,7 @@ func networkMode(m lc, spec Spec, host *container.HostConfig) (*network.Networki
 		}
 		host.NetworkMode = container.NetworkMode(spec.Network)
 		return &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-			spec.Network: {Aliases: spec.Aliases},
+			spec.Network: {Aliases: spec.Aliases, Links: spec.Links},
 		}}, nil
 	case mode == "host" || mode == "none" || mode == "bridge":
 		host.NetworkMode = container.NetworkMode(mode)
