@@ -296,7 +296,6 @@ func (f *fakeEngine) ListVolumes(_ context.Context, match map[string]string) (
 	return out, nil
 }
 
-
 // alice is the caller of the unit tests; she owns the stacks they make.
 var alice = Caller{User: "alice"}
 
