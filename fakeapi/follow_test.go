@@ -3,30 +3,11 @@ package fakeapi_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spinlocal/spinlocal/fakeapi/apitest"
 )
-
-// syncBuffer is a strings.Builder safe for the follower's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The log follower of `up` also follows containers made after it started.
 func TestFollowStackPicksUpNewContainers(t *testing.T) {
@@ -41,7 +22,7 @@ func TestFollowStackPicksUpNewContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc = settle(t, c, reload(t, c, svc), "active")
-	var out syncBuffer
+	var out apitest.Buffer
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { c.FollowStack(ctx, stack.Str("id"), &out, &out); close(done) }()

@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/spinlocal/spinlocal/emulator/engine"
+	"github.com/spinlocal/spinlocal/fakeapi/apitest"
 	"github.com/spinlocal/spinlocal/spintest"
 )
 
@@ -53,41 +52,12 @@ func dockerWith(t *testing.T, images ...string) *engine.Docker {
 	return eng
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// flaskDemo copies fixtures/flask-demo to a temp dir with web published on port.
-func flaskDemo(t *testing.T, port int) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "flask-demo")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"docker-compose.yml", "rancher-compose.yml"} {
-		raw, err := os.ReadFile(filepath.Join("..", "fixtures", "flask-demo", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := strings.ReplaceAll(string(raw), "60000:8080", fmt.Sprintf("%d:8080", port))
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "docker-compose.yml")
-}
-
 func TestFlaskDemoPageThroughEndpoint(t *testing.T) {
 	dockerWith(t, "spinlocal/flask-demo-web:1", "spinlocal/flask-demo-app:1",
 		"spinlocal/flask-demo-db:1")
-	port := freePort(t)
-	s := spintest.Up(t, spintest.Options{Files: []string{flaskDemo(t, port)},
+	port := apitest.FreePort(t)
+	compose := filepath.Join(apitest.FlaskDemo(t, port), "docker-compose.yml")
+	s := spintest.Up(t, spintest.Options{Files: []string{compose},
 		Stack: "flask-demo", Audit: map[string]string{"port-not-allowed": "off"}})
 
 	if got, want := s.Endpoint("web"), fmt.Sprintf("127.0.0.1:%d", port); got != want {

@@ -70,7 +70,7 @@ func TestKilledDaemonLosesNothing(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	state := t.TempDir()
-	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	listen := fmt.Sprintf("127.0.0.1:%d", apitest.FreePort(t))
 	prefix := fmt.Sprintf("slkill%d", os.Getpid())
 	d := startServe(t, bin, state, listen, prefix)
 

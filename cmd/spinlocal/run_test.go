@@ -106,7 +106,7 @@ func TestRunHelperGet(t *testing.T) {
 func TestRunPassesEndpointsAndStatus(t *testing.T) {
 	d := apitest.StartClean(t)
 	requireImages(t, d, apitest.Image())
-	port := freePort(t)
+	port := apitest.FreePort(t)
 	file := webProject(t, "runweb", port)
 	t.Setenv("SPINLOCAL_RUN_HELPER", "1")
 	args := append([]string{"run", "-f", file}, daemonArgs(d)...)
@@ -127,7 +127,7 @@ func TestRunPassesEndpointsAndStatus(t *testing.T) {
 
 func TestRunCommandNotFoundDeploysNothing(t *testing.T) {
 	d := apitest.StartClean(t)
-	file := webProject(t, "nocmd", freePort(t))
+	file := webProject(t, "nocmd", apitest.FreePort(t))
 	args := append([]string{"run", "-f", file}, daemonArgs(d)...)
 	out, code, err := runApp(t, strings.NewReader(""),
 		append(args, "--", "spinlocal-no-such-command", "x")...)

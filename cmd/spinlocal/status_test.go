@@ -19,7 +19,7 @@ func TestStatusTableAndJSON(t *testing.T) {
 		t.Fatalf("empty status: %d %v\n%s", code, err, out)
 	}
 
-	port := freePort(t)
+	port := apitest.FreePort(t)
 	file := webProject(t, "web", port)
 	if out, code, err := runApp(t, nil, append([]string{"up", "-d", "--wait", "-f", file},
 		common...)...); code != 0 {
@@ -56,7 +56,7 @@ func TestStatusTableAndJSON(t *testing.T) {
 }
 
 func TestStatusWithoutDaemon(t *testing.T) {
-	url := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	url := fmt.Sprintf("http://127.0.0.1:%d", apitest.FreePort(t))
 	out, code, err := runApp(t, nil, "status", "--url", url, "--state-dir", t.TempDir())
 	if code != 1 || err == nil || !strings.Contains(err.Error(),
 		"no spinlocal daemon answers at "+url) {

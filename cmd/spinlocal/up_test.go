@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,36 +28,6 @@ func run(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// fixtureCopy copies fixtures/flask-demo to a temp dir, publishing web on port.
-func fixtureCopy(t *testing.T, port int) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "flask-demo")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"docker-compose.yml", "rancher-compose.yml"} {
-		raw, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "flask-demo", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := strings.ReplaceAll(string(raw), "60000:8080", fmt.Sprintf("%d:8080", port))
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func requireImages(t *testing.T, d *apitest.Daemon, images ...string) {
 	t.Helper()
 	for _, img := range images {
@@ -75,8 +44,8 @@ func TestUpDeploysTheFixtureAndDownRemovesIt(t *testing.T) {
 	d := apitest.StartClean(t)
 	requireImages(t, d, "spinlocal/flask-demo-web:1", "spinlocal/flask-demo-app:1",
 		"spinlocal/flask-demo-db:1")
-	port := freePort(t)
-	dir := fixtureCopy(t, port)
+	port := apitest.FreePort(t)
+	dir := apitest.FlaskDemo(t, port)
 	common := []string{"--url", d.Server.URL, "--state-dir", d.StateDir}
 
 	out, err := run(t, append([]string{"up", "-d", "-f",

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,49 +23,13 @@ import (
 	"github.com/spinlocal/spinlocal/fakeapi/client"
 )
 
-// watchIdle runs until stopped and stops at once on SIGTERM.
-const watchIdle = `["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]`
-
-// watchPair is web linked to db. %[1]s is the image, %[2]s web's greeting.
-const watchPair = `version: '2'
-services:
-  web:
-    image: %[1]s
-    command: ` + watchIdle + `
-    environment:
-      GREETING: %[2]s
-    links:
-      - db
-  db:
-    image: %[1]s
-    command: ` + watchIdle + `
-`
-
-// watchOutput is an io.Writer the watcher and the test share.
-type watchOutput struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (o *watchOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *watchOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
-
 // watchRig is a deployed project, its watcher and the watcher's output.
 type watchRig struct {
 	t    *testing.T
 	d    *apitest.Daemon
 	dir  string
 	file string
-	out  *watchOutput
+	out  *apitest.Buffer
 	mark int // output before this offset has been checked
 }
 
@@ -83,7 +46,7 @@ func newWatchRig(t *testing.T, d *apitest.Daemon, stack, text string,
 		}
 	}
 	r := &watchRig{t: t, d: d, dir: dir, file: filepath.Join(dir, "docker-compose.yml"),
-		out: &watchOutput{}}
+		out: &apitest.Buffer{}}
 	r.save(text)
 	p, err := compose.Load(t.Context(), r.options())
 	if err != nil {
@@ -204,15 +167,15 @@ func (r *watchRig) containers(service string) map[string]int {
 func TestWatchReloadsTheStackOnSave(t *testing.T) {
 	d := apitest.StartClean(t)
 	img := apitest.Image()
-	r := newWatchRig(t, d, "saves", fmt.Sprintf(watchPair, img, "hello"))
+	r := newWatchRig(t, d, "saves", fmt.Sprintf(apitest.LinkedPair, img, "hello"))
 	r.start(nil)
 	db := r.containers("db")
 
-	r.save(fmt.Sprintf(watchPair, img, "bonjour"))
+	r.save(fmt.Sprintf(apitest.LinkedPair, img, "bonjour"))
 	r.expect(`^reload: db unchanged$`, `^reload: web upgraded \(environment\)$`)
 	web := r.containers("web")
 
-	replaced := strings.Replace(fmt.Sprintf(watchPair, img, "bonjour"), "sleep 600",
+	replaced := strings.Replace(fmt.Sprintf(apitest.LinkedPair, img, "bonjour"), "sleep 600",
 		"sleep 700", 1)
 	r.replace(replaced)
 	r.expect(`^reload: web upgraded \(command\)$`)
@@ -228,7 +191,7 @@ func TestWatchReloadsTheStackOnSave(t *testing.T) {
 		t.Errorf("a bad save changed web from %v to %v", web, now)
 	}
 
-	worker := "  worker:\n    image: " + img + "\n    command: " + watchIdle + "\n"
+	worker := "  worker:\n    image: " + img + "\n    command: " + apitest.IdleCommand + "\n"
 	r.save(replaced + worker)
 	r.expect(`^reload: worker created$`)
 	r.save(replaced)
@@ -241,7 +204,7 @@ func TestWatchReloadsTheStackOnSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.expect(`^reload: .*docker-compose.yml was deleted; the stack keeps running as it was`)
-	r.save(fmt.Sprintf(watchPair, img, "hallo"))
+	r.save(fmt.Sprintf(apitest.LinkedPair, img, "hallo"))
 	r.expect(`^reload: web upgraded \(command, environment\)$`)
 
 	away := r.dir + "-away"
@@ -253,7 +216,7 @@ func TestWatchReloadsTheStackOnSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.expect(`^reload: folder .* is back$`, `^reload: web unchanged$`)
-	r.save(fmt.Sprintf(watchPair, img, "hej"))
+	r.save(fmt.Sprintf(apitest.LinkedPair, img, "hej"))
 	r.expect(`^reload: web upgraded \(environment\)$`)
 }
 
@@ -261,7 +224,7 @@ func TestWatchSourcesRestartsTheServicesThatMountThem(t *testing.T) {
 	d := apitest.StartClean(t)
 	img := apitest.Image()
 	mount := "    volumes:\n      - ./src:/src\n"
-	text := strings.Replace(fmt.Sprintf(watchPair, img, "hello"), "    links:",
+	text := strings.Replace(fmt.Sprintf(apitest.LinkedPair, img, "hello"), "    links:",
 		mount+"    links:", 1)
 	r := newWatchRig(t, d, "sources", text, "src")
 	r.start(&watcher{sources: true})
@@ -302,11 +265,11 @@ func TestWatchPointsAnAuditRefusalAtItsLine(t *testing.T) {
 	policy.Levels["privileged"] = audit.Reject
 	d := apitest.StartCleanPolicy(t, policy)
 	img := apitest.Image()
-	r := newWatchRig(t, d, "audited", fmt.Sprintf(watchPair, img, "hello"))
+	r := newWatchRig(t, d, "audited", fmt.Sprintf(apitest.LinkedPair, img, "hello"))
 	r.start(nil)
 	web := r.containers("web")
 
-	bad := strings.Replace(fmt.Sprintf(watchPair, img, "hello"), "    links:",
+	bad := strings.Replace(fmt.Sprintf(apitest.LinkedPair, img, "hello"), "    links:",
 		"    privileged: true\n    links:", 1)
 	r.save(bad)
 	line := slices.Index(strings.Split(bad, "\n"), "    privileged: true") + 1
@@ -315,7 +278,7 @@ func TestWatchPointsAnAuditRefusalAtItsLine(t *testing.T) {
 	if now := r.containers("web"); fmt.Sprint(now) != fmt.Sprint(web) {
 		t.Errorf("a refused save changed web from %v to %v", web, now)
 	}
-	r.save(fmt.Sprintf(watchPair, img, "bonjour"))
+	r.save(fmt.Sprintf(apitest.LinkedPair, img, "bonjour"))
 	r.expect(`^reload: web upgraded \(environment\)$`)
 }
 
@@ -328,8 +291,8 @@ func TestUpInTheForegroundReloadsOnSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &watchRig{t: t, d: d, dir: dir, file: filepath.Join(dir, "docker-compose.yml"),
-		out: &watchOutput{}}
-	r.save(fmt.Sprintf(watchPair, img, "hello"))
+		out: &apitest.Buffer{}}
+	r.save(fmt.Sprintf(apitest.LinkedPair, img, "hello"))
 
 	app := newApp()
 	app.Writer, app.ErrWriter = r.out, r.out
@@ -340,7 +303,7 @@ func TestUpInTheForegroundReloadsOnSave(t *testing.T) {
 			d.Server.URL, "--state-dir", d.StateDir})
 	}()
 	r.expect(`^reload: watching \d+ files of stack fg`)
-	r.save(fmt.Sprintf(watchPair, img, "bonjour"))
+	r.save(fmt.Sprintf(apitest.LinkedPair, img, "bonjour"))
 	r.expect(`^reload: web upgraded \(environment\)$`)
 	cancel()
 	select {
@@ -455,7 +418,7 @@ func BenchmarkReloadLatency(b *testing.B) {
 	}
 	file := filepath.Join(dir, "docker-compose.yml")
 	one := "version: '2'\nservices:\n  web:\n    image: " + apitest.Image() +
-		"\n    command: " + watchIdle + "\n    environment:\n      EDIT: '%d'\n"
+		"\n    command: " + apitest.IdleCommand + "\n    environment:\n      EDIT: '%d'\n"
 	write := func(i int) {
 		if err := os.WriteFile(file, fmt.Appendf(nil, one, i), 0o644); err != nil {
 			b.Fatal(err)
@@ -470,7 +433,7 @@ func BenchmarkReloadLatency(b *testing.B) {
 	if _, err := bd.cl.Deploy(b.Context(), p, &strings.Builder{}); err != nil {
 		b.Fatalf("deploy: %v", err)
 	}
-	out := &watchOutput{}
+	out := &apitest.Buffer{}
 	ctx, cancel := context.WithCancel(b.Context())
 	done := make(chan error, 1)
 	go func() { done <- watchProject(ctx, bd.cl, opts, out) }()
@@ -629,7 +592,7 @@ func (bd *benchDaemon) timeDockerCycle(b *testing.B, lc map[string]any) time.Dur
 }
 
 // waitOutput waits until out holds n lines starting with prefix.
-func waitOutput(b *testing.B, out *watchOutput, prefix string, n int) {
+func waitOutput(b *testing.B, out *apitest.Buffer, prefix string, n int) {
 	b.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {

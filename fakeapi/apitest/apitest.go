@@ -39,7 +39,7 @@ type Daemon struct {
 	Server   *httptest.Server
 	Client   *client.Client // keyed, in dev-cattle
 	Prefix   string
-	logs     *logBuffer
+	logs     *Buffer
 	cancel   context.CancelFunc
 	done     chan struct{}
 }
@@ -87,7 +87,7 @@ func StartPolicy(t testing.TB, stateDir string, policy emulator.Policy) *Daemon 
 	}
 	sum := sha256.Sum256([]byte(t.Name() + stateDir))
 	prefix := "sltest-" + hex.EncodeToString(sum[:5])
-	logs := &logBuffer{}
+	logs := &Buffer{}
 	log := slog.New(slog.NewMultiHandler(
 		slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}),
 		slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
@@ -179,19 +179,21 @@ func (d *Daemon) Log() string { return d.logs.String() }
 // GlobalRoot is the local tree the daemon maps /global to.
 func (d *Daemon) GlobalRoot() string { return mounts.DefaultRoot(d.StateDir) }
 
-// logBuffer collects log output written from many goroutines.
-type logBuffer struct {
+// Buffer collects output written from many goroutines (daemon logs, a log follower, a
+// watcher) for a test to read.
+type Buffer struct {
 	mu  sync.Mutex
 	buf strings.Builder
 }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *logBuffer) String() string {
+// String returns everything written so far.
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

@@ -16,24 +16,6 @@ import (
 	"github.com/spinlocal/spinlocal/fakeapi/client"
 )
 
-// idle is a command that runs until it is stopped and stops at once on SIGTERM.
-const idle = `["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]`
-
-// pair is a web service linked to a db; %[1]s is the image, %[2]s web's greeting.
-const pair = `version: '2'
-services:
-  web:
-    image: %[1]s
-    command: ` + idle + `
-    environment:
-      GREETING: %[2]s
-    links:
-      - db
-  db:
-    image: %[1]s
-    command: ` + idle + `
-`
-
 // stack is one compose project on disk, deployed through a test daemon.
 type stack struct {
 	t   *testing.T
@@ -130,11 +112,11 @@ func environment(r client.Resource) map[string]any {
 func TestReloadUpgradesOnlyChangedServices(t *testing.T) {
 	d := apitest.StartClean(t)
 	s := newStack(t, d, "pair")
-	s.write("docker-compose.yml", pair, apitest.Image(), "hello")
+	s.write("docker-compose.yml", apitest.LinkedPair, apitest.Image(), "hello")
 	s.deploy()
 	web, db := s.running("web"), s.running("db")
 
-	s.write("docker-compose.yml", pair, apitest.Image(), "bonjour")
+	s.write("docker-compose.yml", apitest.LinkedPair, apitest.Image(), "bonjour")
 	changes, err := s.reload(client.ReloadOptions{})
 	if err != nil {
 		t.Fatalf("reload: %v", err)
@@ -168,7 +150,7 @@ func TestReloadUpgradesOnlyChangedServices(t *testing.T) {
 func TestReloadCreatesAndRemovesServices(t *testing.T) {
 	d := apitest.StartClean(t)
 	s := newStack(t, d, "grow")
-	s.write("docker-compose.yml", pair, apitest.Image(), "hello")
+	s.write("docker-compose.yml", apitest.LinkedPair, apitest.Image(), "hello")
 	s.deploy()
 
 	s.write("docker-compose.yml", `version: '2'
@@ -181,7 +163,7 @@ services:
   worker:
     image: %[1]s
     command: %[2]s
-`, apitest.Image(), idle)
+`, apitest.Image(), apitest.IdleCommand)
 	changes, err := s.reload(client.ReloadOptions{})
 	if err != nil {
 		t.Fatalf("reload: %v", err)
@@ -205,7 +187,7 @@ services:
 func TestReloadUpdatesServiceSettingsWithoutNewContainers(t *testing.T) {
 	d := apitest.StartClean(t)
 	s := newStack(t, d, "meta")
-	s.write("docker-compose.yml", pair, apitest.Image(), "hello")
+	s.write("docker-compose.yml", apitest.LinkedPair, apitest.Image(), "hello")
 	rancher := "version: '2'\nservices:\n  web:\n    metadata:\n      color: %s\n"
 	s.write("rancher-compose.yml", rancher, "red")
 	s.deploy()
@@ -231,7 +213,7 @@ func TestReloadUpdatesServiceSettingsWithoutNewContainers(t *testing.T) {
 func TestReloadRollsBackAnUpgradeThatNeverTurnsHealthy(t *testing.T) {
 	d := apitest.StartClean(t)
 	s := newStack(t, d, "sick")
-	s.write("docker-compose.yml", pair, apitest.Image(), "hello")
+	s.write("docker-compose.yml", apitest.LinkedPair, apitest.Image(), "hello")
 	s.deploy()
 	web := s.running("web")
 
@@ -274,11 +256,11 @@ func TestReloadKeepsServiceTheAuditRefuses(t *testing.T) {
 	policy.Levels["privileged"] = audit.Reject
 	d := apitest.StartCleanPolicy(t, policy)
 	s := newStack(t, d, "audited")
-	s.write("docker-compose.yml", pair, apitest.Image(), "hello")
+	s.write("docker-compose.yml", apitest.LinkedPair, apitest.Image(), "hello")
 	s.deploy()
 	web := s.running("web")
 
-	s.write("docker-compose.yml", strings.Replace(pair, "    links:",
+	s.write("docker-compose.yml", strings.Replace(apitest.LinkedPair, "    links:",
 		"    privileged: true\n    links:", 1), apitest.Image(), "bonjour")
 	_, err := s.reload(client.ReloadOptions{})
 	var se *client.ServiceError
