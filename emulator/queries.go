@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"sort"
-	"strings"
 )
 
 // Projects returns every environment.
@@ -26,16 +25,6 @@ func (e *Emulator) Project(id string) (Project, error) {
 		return Project{}, notFound()
 	}
 	return *p, nil
-}
-
-// ProjectByName finds an environment by id or name (case-insensitive).
-func (e *Emulator) ProjectByName(s string) (Project, bool) {
-	for _, p := range e.Projects() {
-		if p.ID == s || strings.EqualFold(p.Name, s) {
-			return p, true
-		}
-	}
-	return Project{}, false
 }
 
 // Hosts returns the hosts of an environment (the laptop, in every one).
