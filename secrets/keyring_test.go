@@ -56,7 +56,9 @@ func TestRoundTripAndFreshNonces(t *testing.T) {
 		if bytes.Equal(a, b) {
 			t.Fatalf("two seals of %d bytes are identical: nonce reused", len(plain))
 		}
-		if len(plain) > 0 && bytes.Contains(a, plain) {
+		// Only a plaintext of some length can be searched for: one byte turns up in random
+		// ciphertext by chance.
+		if len(plain) >= 16 && bytes.Contains(a, plain) {
 			t.Fatalf("sealed data contains the plaintext")
 		}
 		got, err := k.Open(a)
