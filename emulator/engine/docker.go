@@ -276,8 +276,8 @@ func (d *Docker) forward(ctx context.Context, msgs <-chan events.Message, errs <
 			return
 		case m := <-msgs:
 			switch m.Action {
-			case events.ActionDie, events.ActionDestroy, events.ActionStop,
-				events.ActionStart, events.ActionOOM:
+			case events.ActionCreate, events.ActionDie, events.ActionDestroy,
+				events.ActionStop, events.ActionStart, events.ActionOOM:
 				select {
 				case out <- m.Actor.ID:
 				default:
