@@ -27,7 +27,8 @@ type serveProcess struct {
 func startServe(t *testing.T, bin, stateDir, listen, prefix string) *serveProcess {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--listen", listen, "--state-dir", stateDir,
-		"--network-prefix", prefix, "--daemon-config", writeAuditOff(t, stateDir))
+		"--network-prefix", prefix, "--daemon-config", writeAuditOff(t, stateDir),
+		"--dns-listen", "127.0.0.1:0")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
