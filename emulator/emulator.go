@@ -59,6 +59,7 @@ type Emulator struct {
 	secrets    map[string]*Secret
 	volumes    map[string]*Volume
 	vtemplates map[string]*VolumeTemplate // the stacks' top-level compose volumes
+	proxy      map[string]*ProxyRoute     // reverse proxy entries by host name
 	netMu      sync.Mutex
 
 	kick chan struct{}
@@ -106,7 +107,7 @@ func Open(cfg Config) (*Emulator, error) {
 		containers: map[string]*Container{}, keys: map[string]*APIKey{},
 		secrets: map[string]*Secret{}, networks: map[string]bool{},
 		volumes: map[string]*Volume{}, vtemplates: map[string]*VolumeTemplate{},
-		kick: make(chan struct{}, 1)}
+		proxy: map[string]*ProxyRoute{}, kick: make(chan struct{}, 1)}
 	if err := e.load(); err != nil {
 		st.Close()
 		return nil, err
@@ -165,6 +166,9 @@ func (e *Emulator) load() error {
 		return err
 	}
 	if err := loadBucket(e.store, bucketTemplates, e.vtemplates); err != nil {
+		return err
+	}
+	if err := loadBucket(e.store, bucketProxy, e.proxy); err != nil {
 		return err
 	}
 	return e.seed()

@@ -68,6 +68,7 @@ func (e *Emulator) reconcileOnce(ctx context.Context) {
 
 	e.mu.Lock()
 	e.settle()
+	e.clearProxyRoutes()
 	e.purge(time.Now())
 	e.mu.Unlock()
 	e.reconcileVolumes(ctx)

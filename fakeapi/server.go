@@ -17,6 +17,7 @@ type Server struct {
 	emu    *emulator.Emulator
 	log    *slog.Logger
 	tokens *tokenStore
+	proxy  ProxyInfo
 }
 
 // New returns a Server for emu.
@@ -51,6 +52,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		pid := strings.TrimSuffix(strings.TrimPrefix(path, "/spinlocal/v1/projects/"),
 			"/audit")
 		s.handleAuditProject(rec, r, pid)
+	case strings.HasPrefix(path, "/spinlocal/v1/") && isProxyPath(path):
+		pid, rest, _ := routeProxy(path)
+		s.handleProxy(rec, r, pid, rest)
 	case path == "/v1/logs/" || path == "/v1/logs":
 		s.handleLogsSocket(rec, r)
 	case path == "/v1/exec/" || path == "/v1/exec":

@@ -28,7 +28,8 @@ func startServe(t *testing.T, bin, stateDir, listen, prefix string) *serveProces
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--listen", listen, "--state-dir", stateDir,
 		"--network-prefix", prefix, "--daemon-config", writeAuditOff(t, stateDir),
-		"--dns-listen", "127.0.0.1:0")
+		"--dns-listen", "127.0.0.1:0", "--proxy-http-listen", "127.0.0.1:0",
+		"--proxy-https-listen", "127.0.0.1:0")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -54,6 +54,7 @@ func newApp() *cli.App {
 			statusCommand(),
 			resetCommand(),
 			dnsCommand(),
+			proxyCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

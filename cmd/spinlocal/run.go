@@ -51,7 +51,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"},
 				EnvVars: []string{"SPINLOCAL_VOLUMES"},
 				Usage:   "at teardown also remove environment volumes, as down -v does"},
-			environmentFlag(), urlFlag(), stateDirFlag()),
+			proxyFileFlag(), environmentFlag(), urlFlag(), stateDirFlag()),
 		Action: runRun,
 	}
 }
@@ -71,6 +71,10 @@ func runRun(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	plan, err := readProxyPlan(c, project)
+	if err != nil {
+		return err
+	}
 	relay := newSignalRelay(!isTerminal(c.App.Reader))
 	defer relay.stop()
 	ctx, cancel := context.WithCancel(c.Context)
@@ -85,7 +89,7 @@ func runRun(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	code, err := deployAndRun(ctx, c, cl, project, relay)
+	code, err := deployAndRun(ctx, c, cl, project, plan, relay)
 	log := c.App.ErrWriter
 	if terr := teardown(c.Context, cl, project.Name, c.Bool("volumes"), log); terr != nil {
 		err = errors.Join(err, terr)
@@ -105,7 +109,7 @@ func runRun(c *cli.Context) error {
 // deployAndRun deploys the project, waits until it is ready and runs the command with
 // the stack's endpoints in its environment. It returns the status run exits with.
 func deployAndRun(ctx context.Context, c *cli.Context, cl *client.Client,
-	project *compose.Project, relay *signalRelay) (int, error) {
+	project *compose.Project, plan *proxyPlan, relay *signalRelay) (int, error) {
 	log := c.App.ErrWriter
 	wctx, cancel := context.WithTimeout(ctx, c.Duration("timeout"))
 	d, err := deploy(wctx, cl, project, log, true)
@@ -118,9 +122,15 @@ func deployAndRun(ctx context.Context, c *cli.Context, cl *client.Client,
 	if err != nil {
 		return 1, err
 	}
+	proxied, err := plan.apply(ctx, cl, project.Name)
+	if err != nil {
+		return 1, err
+	}
+	printProxyURLs(ctx, cl, log, proxied)
 	env := append(runEnv(d), "SPINLOCAL_URL="+cl.Base,
 		"SPINLOCAL_STATE_DIR="+c.String("state-dir"),
 		"SPINLOCAL_ENVIRONMENT="+c.String("environment"), "SPINLOCAL_STACK="+project.Name)
+	env = append(env, proxyEnv(ctx, cl, proxied)...)
 	for _, kv := range env {
 		fmt.Fprintln(log, kv)
 	}

@@ -25,7 +25,7 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "run the daemon in the foreground (logs to stderr)",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", EnvVars: []string{"SPINLOCAL_LISTEN"},
 				Value: defaultListen, Usage: "address for the Cattle API (loopback by default)"},
 			stateDirFlag(),
@@ -38,7 +38,7 @@ func serveCommand() *cli.Command {
 			dnsListenFlag(),
 			dnsSuffixFlag(),
 			logLevelFlag(),
-		},
+		}, proxyListenFlags()...),
 		Action: runServe,
 	}
 }
@@ -83,7 +83,8 @@ func runServe(c *cli.Context) error {
 		return fmt.Errorf("listen on %s: %w (is another spinlocal running? set --listen "+
 			"or SPINLOCAL_LISTEN to another port)", listen, err)
 	}
-	srv := &http.Server{Handler: fakeapi.New(emu, log), ReadHeaderTimeout: 10 * time.Second}
+	api := fakeapi.New(emu, log)
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	pidPath := filepath.Join(c.String("state-dir"), "daemon.pid")
 	if err := os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", pidPath, err)
@@ -95,6 +96,13 @@ func runServe(c *cli.Context) error {
 	}
 	if dnsSrv != nil {
 		defer dnsSrv.Shutdown(context.Background())
+	}
+	proxySrv, err := startProxy(ctx, c, emu, api, log)
+	if err != nil {
+		return err
+	}
+	if proxySrv != nil {
+		defer proxySrv.Close()
 	}
 	go emu.Run(ctx)
 	errc := make(chan error, 1)

@@ -43,7 +43,8 @@ func upCommand() *cli.Command {
 			&cli.BoolFlag{Name: "wait", EnvVars: []string{"SPINLOCAL_WAIT"},
 				Usage: "also wait until every service is active and healthy; on failure " +
 					"print its state and last log lines and exit non-zero"},
-			watchSourcesFlag(), environmentFlag(), urlFlag(), stateDirFlag()),
+			watchSourcesFlag(), proxyFileFlag(), environmentFlag(), urlFlag(),
+			stateDirFlag()),
 		Action: runUp,
 	}
 }
@@ -64,6 +65,10 @@ func runUp(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	plan, err := readProxyPlan(c, project)
+	if err != nil {
+		return err
+	}
 	base := strings.TrimRight(c.String("url"), "/")
 	if err := ensureDaemon(ctx, base, c.String("state-dir")); err != nil {
 		return err
@@ -80,11 +85,16 @@ func runUp(c *cli.Context) error {
 		return err
 	}
 	printEndpoints(out, d)
+	proxied, err := plan.apply(wctx, cl, project.Name)
+	if err != nil {
+		return fmt.Errorf("the stack is up, but the proxy refused an entry: %w", err)
+	}
+	printProxyURLs(wctx, cl, out, proxied)
 	if c.Bool("detach") {
 		return nil
 	}
 	fmt.Fprintln(out, "Following logs; Ctrl-C stops following and leaves the stack running.")
-	waitWatch := startWatch(ctx, c, cl, out)
+	waitWatch := startWatch(ctx, c, cl, out, plan)
 	cl.FollowStack(ctx, d.Stack.Str("id"), out, c.App.ErrWriter)
 	waitWatch()
 	return nil

@@ -28,8 +28,9 @@ func watchSourcesFlag() cli.Flag {
 
 // startWatch runs the file watcher of a foreground `up` until ctx ends and returns a
 // function that waits for it to finish.
-func startWatch(ctx context.Context, c *cli.Context, cl *client.Client, out io.Writer) func() {
-	w := &watcher{cl: cl, out: out, sources: c.Bool("watch-sources"),
+func startWatch(ctx context.Context, c *cli.Context, cl *client.Client, out io.Writer,
+	plan *proxyPlan) func() {
+	w := &watcher{cl: cl, out: out, sources: c.Bool("watch-sources"), proxy: plan,
 		load: compose.Options{Files: c.StringSlice("file"),
 			RancherFile: c.String("rancher-file"), EnvFiles: c.StringSlice("env-file"),
 			ProjectName: c.String("stack")},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spinlocal/spinlocal/emulator/compose"
 	"github.com/spinlocal/spinlocal/fakeapi/client"
+	"github.com/spinlocal/spinlocal/proxy"
 )
 
 // watcher keeps a stack deployed by `up` in step with its files. It watches folders and
@@ -32,6 +33,8 @@ type watcher struct {
 	reload         client.ReloadOptions
 	// log gets a debug record per file event; nil discards them.
 	log *slog.Logger
+	// proxy is the stack's proxy file; nil for none.
+	proxy *proxyPlan
 
 	fw      *fsnotify.Watcher
 	project *compose.Project  // the last project that loaded
@@ -105,7 +108,8 @@ func (w *watcher) note(ev fsnotify.Event) bool {
 	if w.watched[path] && ev.Has(fsnotify.Remove|fsnotify.Rename) && w.vanished(path) {
 		return false
 	}
-	if _, secret := w.files.secrets[path]; secret || w.files.configs[path] {
+	if _, secret := w.files.secrets[path]; secret || w.files.configs[path] ||
+		(w.proxy != nil && path == w.proxy.path) {
 		w.changed[path] = true
 		return true
 	}
@@ -159,6 +163,13 @@ func (w *watcher) act(ctx context.Context) {
 // new containers. Whatever goes wrong, the stack keeps running as it was.
 func (w *watcher) reloadFiles(ctx context.Context, changed map[string]bool) map[string]bool {
 	defer w.sync()
+	if w.proxy != nil && changed[w.proxy.path] {
+		delete(changed, w.proxy.path)
+		w.reloadProxy(ctx)
+		if len(changed) == 0 {
+			return nil
+		}
+	}
 	onlySecrets := true
 	for _, f := range watchSorted(changed) {
 		name, ok := w.files.secrets[f]
@@ -213,6 +224,9 @@ func (w *watcher) sync() {
 	}
 	for f := range w.files.secrets {
 		want[filepath.Dir(f)] = true
+	}
+	if w.proxy != nil {
+		want[filepath.Dir(w.proxy.path)] = true
 	}
 	if w.sources {
 		for root := range w.files.sources {
@@ -314,4 +328,25 @@ func (w *watcher) recheckFolders() bool {
 		}
 	}
 	return back
+}
+
+// reloadProxy applies the proxy file again; a bad file leaves the entries as they were.
+func (w *watcher) reloadProxy(ctx context.Context) {
+	entries, err := proxy.ReadFile(w.proxy.path)
+	if err != nil {
+		fmt.Fprintf(w.out, "reload: %v; the proxy keeps its entries as they were\n", err)
+		return
+	}
+	next := &proxyPlan{path: w.proxy.path, entries: entries}
+	set, err := next.apply(ctx, w.cl, w.project.Name)
+	if err != nil {
+		if ctx.Err() == nil {
+			fmt.Fprintf(w.out, "reload: %v; the proxy keeps its entries as they were\n", err)
+		}
+		return
+	}
+	w.proxy = next
+	fmt.Fprintf(w.out, "reload: %s applied, %d proxy entries\n", watchShort(next.path),
+		len(set))
+	printProxyURLs(ctx, w.cl, w.out, set)
 }
