@@ -40,6 +40,7 @@ images:
 bench: build docker images
 	bash scripts/bench-up.sh
 	bash scripts/bench-rss.sh
+	bash scripts/bench-proxy.sh
 
 clean:
 	rm -rf bin

@@ -327,7 +327,7 @@ func (e *Emulator) ProxyTarget(hostname string) (ProxyTarget, bool) {
 // healthy, only those. Callers hold e.mu.
 func (e *Emulator) proxyAddrs(r *ProxyRoute) []string {
 	var all, healthy []string
-	for _, c := range sortedValues(e.containers) {
+	for _, c := range e.containers {
 		if c.ServiceID != r.ServiceID || c.Removed != nil || c.Retired ||
 			c.LaunchConfig != "" || c.State != "running" || c.IPAddress == "" {
 			continue
@@ -339,8 +339,9 @@ func (e *Emulator) proxyAddrs(r *ProxyRoute) []string {
 		}
 	}
 	if len(healthy) > 0 {
-		return healthy
+		all = healthy
 	}
+	sort.Strings(all) // a stable order, so round robin visits each in turn
 	return all
 }
 
