@@ -41,6 +41,7 @@ bench: build docker images
 	bash scripts/bench-up.sh
 	bash scripts/bench-rss.sh
 	bash scripts/bench-proxy.sh
+	bash scripts/bench-stream.sh
 
 clean:
 	rm -rf bin

@@ -17,7 +17,7 @@ import (
 )
 
 // deploySleeper runs one container of stack/sh that sleeps until stopped.
-func deploySleeper(t *testing.T, d *apitest.Daemon, stack string) {
+func deploySleeper(t testing.TB, d *apitest.Daemon, stack string) {
 	t.Helper()
 	// The stack belongs to the user `spinlocal exec` acts as (the login name): exec is a
 	// change, allowed to the stack's owner only.
@@ -52,7 +52,7 @@ func deploySleeper(t *testing.T, d *apitest.Daemon, stack string) {
 
 // runExecApp runs `spinlocal exec` in-process with stdin and returns stdout, stderr and the
 // exit status it asked for.
-func runExecApp(t *testing.T, d *apitest.Daemon, stdin io.Reader, args ...string) (string,
+func runExecApp(t testing.TB, d *apitest.Daemon, stdin io.Reader, args ...string) (string,
 	string, int, error) {
 	t.Helper()
 	code := 0

@@ -201,7 +201,7 @@ func (b *Buffer) String() string {
 
 // Eventually polls cond until it returns "" or the timeout passes, then fails with the
 // last reason.
-func Eventually(t *testing.T, timeout time.Duration, cond func() string) {
+func Eventually(t testing.TB, timeout time.Duration, cond func() string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var why string
