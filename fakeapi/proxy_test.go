@@ -243,4 +243,13 @@ func TestProxyRefusesBadEntries(t *testing.T) {
 	if err := d.Client.RemoveProxy(ctx, "nothing.localhost"); !client.IsNotFound(err) {
 		t.Fatalf("removing an unknown name: %v", err)
 	}
+
+	// Entries outlive a daemon restart.
+	d.Stop()
+	d2 := apitest.Start(t, d.StateDir)
+	t.Cleanup(d2.Stop)
+	if got := d2.Emu.ProxyEntries(); len(got) != 1 || got[0].Hostname != "second.localhost" ||
+		got[0].Stack != "mine" {
+		t.Fatalf("entries after a restart: %+v", got)
+	}
 }
