@@ -60,6 +60,8 @@ type Emulator struct {
 	volumes    map[string]*Volume
 	vtemplates map[string]*VolumeTemplate // the stacks' top-level compose volumes
 	proxy      map[string]*ProxyRoute     // reverse proxy entries by host name
+	svcLogs    map[string]*ServiceLog     // the service event log
+	svcLog     map[string]loggedState     // what the event log last saw of each service
 	netMu      sync.Mutex
 
 	kick chan struct{}
@@ -107,7 +109,8 @@ func Open(cfg Config) (*Emulator, error) {
 		containers: map[string]*Container{}, keys: map[string]*APIKey{},
 		secrets: map[string]*Secret{}, networks: map[string]bool{},
 		volumes: map[string]*Volume{}, vtemplates: map[string]*VolumeTemplate{},
-		proxy: map[string]*ProxyRoute{}, kick: make(chan struct{}, 1)}
+		proxy: map[string]*ProxyRoute{}, svcLogs: map[string]*ServiceLog{},
+		svcLog: map[string]loggedState{}, kick: make(chan struct{}, 1)}
 	if err := e.load(); err != nil {
 		st.Close()
 		return nil, err
@@ -170,6 +173,12 @@ func (e *Emulator) load() error {
 	}
 	if err := loadBucket(e.store, bucketProxy, e.proxy); err != nil {
 		return err
+	}
+	if err := loadBucket(e.store, bucketServiceLog, e.svcLogs); err != nil {
+		return err
+	}
+	for id, svc := range e.services {
+		e.svcLog[id] = loggedState{state: svc.State}
 	}
 	return e.seed()
 }
@@ -269,6 +278,9 @@ func (e *Emulator) put(records ...any) error {
 		return fmt.Errorf("save state: %w", err)
 	}
 	for _, r := range records {
+		if svc, ok := r.(*Service); ok {
+			e.noteService(svc)
+		}
 		e.subs.publish(r)
 	}
 	return nil

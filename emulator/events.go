@@ -50,6 +50,9 @@ func (s *subscribers) publish(r any) {
 	case *Project:
 		c := *v
 		snapshot = c
+	case *ServiceLog:
+		c := *v
+		snapshot = c
 	default:
 		return
 	}

@@ -323,6 +323,7 @@ func (e *Emulator) fail(id string, err error) {
 		svc.State == "inactive" {
 		return
 	}
+	e.logContainerError(svc, c, msg)
 	svc.Failures++
 	backoff := time.Duration(1<<min(svc.Failures, 6)) * time.Second
 	svc.RetryAt = time.Now().Add(backoff)

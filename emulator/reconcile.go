@@ -167,7 +167,14 @@ func (e *Emulator) purge(now time.Time) {
 	for id, s := range e.services {
 		if s.Removed != nil && now.Sub(*s.Removed) > purgeAfter {
 			delete(e.services, id)
+			delete(e.svcLog, id)
 			e.forget(bucketServices, id)
+			// The CLI looks up every entry's service: an entry must not outlive it.
+			for lid, l := range e.svcLogs {
+				if l.ServiceID == id {
+					e.dropServiceLog(lid)
+				}
+			}
 		}
 	}
 	for id, s := range e.stacks {

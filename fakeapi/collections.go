@@ -16,7 +16,7 @@ var serviceCollections = map[string]string{
 // and every id is unknown.
 var emptyCollections = map[string]string{
 	"certificates": "certificate", "settings": "setting",
-	"servicelogs": "serviceLog", "machines": "machine", "projecttemplates": "projectTemplate",
+	"machines": "machine", "projecttemplates": "projectTemplate",
 }
 
 // serveCollection dispatches {p}/<collection>[/<id>[/<link>]].
@@ -32,6 +32,8 @@ func (s *Server) serveCollection(req *request, coll string, rest []string) {
 		s.serveHosts(req, rest)
 	case coll == "subscribe" && len(rest) == 0:
 		s.serveSubscribe(req)
+	case coll == "servicelogs":
+		s.serveServiceLogs(req, rest)
 	case coll == "pulltasks":
 		s.servePullTasks(req, rest)
 	case coll == "serviceconsumemaps":

@@ -77,6 +77,10 @@ func (s *Server) eventFrame(req *request, ev any) map[string]any {
 		}
 	case emulator.Host:
 		res = req.u.renderHost(r, s.emu.HostInstanceIDs())
+	case emulator.ServiceLog:
+		if r.AccountID == req.u.pid {
+			res = req.u.renderServiceLog(r)
+		}
 	}
 	if res == nil {
 		return nil
