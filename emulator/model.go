@@ -72,6 +72,9 @@ type Service struct {
 	RetryAt time.Time `json:"retryAt,omitzero"`
 	// Failures counts consecutive failed attempts, for the retry backoff.
 	Failures int `json:"failures,omitempty"`
+	// RetainedIPs holds, with retainIp, the address each unit member keeps across its
+	// replacements, by member key (see memberKey).
+	RetainedIPs map[string]string `json:"retainedIps,omitempty"`
 }
 
 // Container is one Docker container managed by the daemon.
