@@ -31,13 +31,38 @@ func (e *Emulator) mayChange(caller Caller, stackID string) error {
 	return spinDenied("you don't own stack %s", st.Name)
 }
 
+// visible reports whether caller may see an environment. Callers hold e.mu.
+func (e *Emulator) visible(caller Caller, p *Project) bool {
+	return p.Owner == "" || p.Owner == caller.User || e.cfg.Policy.EnvironmentsShared
+}
+
+// mayChangeProject finds an environment caller may deactivate, activate or remove: one
+// of its own. Spin's three are refused with the reason. Callers hold e.mu.
+func (e *Emulator) mayChangeProject(caller Caller, id string) (*Project, error) {
+	p, ok := e.projects[id]
+	if !ok || !e.visible(caller, p) {
+		return nil, notFound()
+	}
+	if builtinProject(id) {
+		return nil, spinDenied("%s is one of Spin's environments, which NERSC manages: it "+
+			"cannot be deactivated or removed; create your own with `rancher env create "+
+			"NAME`", p.Name)
+	}
+	if p.Owner != "" && p.Owner != caller.User {
+		return nil, spinDenied("you don't own environment %s", p.Name)
+	}
+	return p, nil
+}
+
 // MayChangeContainer checks that caller may act on a container (exec into it): the owner
 // of its stack, or a member of the stack's group.
 func (e *Emulator) MayChangeContainer(caller Caller, pid, id string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, err := e.changeContainer(caller, pid, id)
-	return err
+	if _, err := e.changeContainer(caller, pid, id); err != nil {
+		return err
+	}
+	return e.writable(pid)
 }
 
 // changeStack, changeService and changeContainer find a resource of an environment that

@@ -21,6 +21,9 @@ func (e *Emulator) ContainerAction(caller Caller, pid, id, action string) (Conta
 	if !allows(KindContainer, c.State, action) {
 		return Container{}, actionNotAvailable(action)
 	}
+	if err := e.writable(pid); err != nil {
+		return Container{}, err
+	}
 	switch action {
 	case "start":
 		c.Desired = ""

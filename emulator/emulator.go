@@ -54,7 +54,7 @@ type Emulator struct {
 	services   map[string]*Service
 	containers map[string]*Container
 	keys       map[string]*APIKey
-	networks   map[string]bool
+	networks   map[string]engine.Network
 	pulls      map[string]*PullTask
 	secrets    map[string]*Secret
 	volumes    map[string]*Volume
@@ -107,7 +107,7 @@ func Open(cfg Config) (*Emulator, error) {
 		projects: map[string]*Project{}, hosts: map[string]*Host{},
 		stacks: map[string]*Stack{}, services: map[string]*Service{},
 		containers: map[string]*Container{}, keys: map[string]*APIKey{},
-		secrets: map[string]*Secret{}, networks: map[string]bool{},
+		secrets: map[string]*Secret{}, networks: map[string]engine.Network{},
 		volumes: map[string]*Volume{}, vtemplates: map[string]*VolumeTemplate{},
 		proxy: map[string]*ProxyRoute{}, svcLogs: map[string]*ServiceLog{},
 		svcLog: map[string]loggedState{}, kick: make(chan struct{}, 1)}

@@ -7,6 +7,7 @@ import (
 	"github.com/spinlocal/spinlocal/emulator/audit"
 	"io"
 	"maps"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -45,12 +46,22 @@ func newFakeEngine() *fakeEngine {
 
 func (f *fakeEngine) record(call string) { f.calls = append(f.calls, call) }
 
-func (f *fakeEngine) EnsureNetwork(_ context.Context, name string, _ map[string]string) error {
+func (f *fakeEngine) EnsureNetwork(_ context.Context, name string,
+	_ map[string]string) (engine.Network, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !slices.Contains(f.networks, name) {
 		f.networks = append(f.networks, name)
 	}
+	return engine.Network{Name: name, Subnet: netip.MustParsePrefix("10.42.0.0/16"),
+		Dynamic: netip.MustParsePrefix("10.42.0.0/17")}, nil
+}
+
+func (f *fakeEngine) RemoveNetwork(_ context.Context, name string, _ map[string]string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("rmnet " + name)
+	f.networks = slices.DeleteFunc(f.networks, func(n string) bool { return n == name })
 	return nil
 }
 

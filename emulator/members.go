@@ -232,10 +232,12 @@ func (e *Emulator) execute(ctx context.Context, t task) {
 // create makes and starts one container; on failure nothing is left in Docker and the
 // container and its service show the reason.
 func (e *Emulator) create(ctx context.Context, t task) {
-	if err := e.ensureNetwork(ctx, t.spec.Network); err != nil {
+	netInfo, err := e.ensureNetwork(ctx, t.spec.Network)
+	if err != nil {
 		e.fail(t.container, err)
 		return
 	}
+	t.spec = e.assignAddress(t.container, t.spec, netInfo)
 	spec, err := e.attachVolumes(ctx, t)
 	if err != nil {
 		e.fail(t.container, err)
@@ -369,23 +371,24 @@ func (e *Emulator) record(id string, fn func(*Container)) {
 	})
 }
 
-// ensureNetwork creates an environment's network once per daemon run. Creates of one
-// pass run concurrently, so the check and the create are serialised: Docker would accept
-// two networks of one name.
-func (e *Emulator) ensureNetwork(ctx context.Context, name string) error {
+// ensureNetwork creates an environment's network once per daemon run and reports it.
+// Creates of one pass run concurrently, so the check and the create are serialised:
+// Docker would accept two networks of one name.
+func (e *Emulator) ensureNetwork(ctx context.Context, name string) (engine.Network, error) {
 	e.netMu.Lock()
 	defer e.netMu.Unlock()
 	e.mu.Lock()
-	done := e.networks[name]
+	known, done := e.networks[name]
 	e.mu.Unlock()
 	if done {
-		return nil
+		return known, nil
 	}
-	if err := e.eng.EnsureNetwork(ctx, name, e.ownLabels()); err != nil {
-		return err
+	n, err := e.eng.EnsureNetwork(ctx, name, e.ownLabels())
+	if err != nil {
+		return engine.Network{}, err
 	}
 	e.mu.Lock()
-	e.networks[name] = true
+	e.networks[name] = n
 	e.mu.Unlock()
-	return nil
+	return n, nil
 }

@@ -17,10 +17,18 @@ type Meta struct {
 	Removed              *time.Time `json:"removed,omitempty"`
 }
 
-// Project is a Cattle environment (dev-cattle, prod-cattle, sandbox).
+// Project is a Cattle environment: Spin's own (dev-cattle, prod-cattle, sandbox) or one a
+// user created.
 type Project struct {
 	Meta
 	Orchestration string `json:"orchestration"`
+	// Owner is the user who created the environment; "" for Spin's three.
+	Owner string `json:"owner,omitempty"`
+	// TemplateID is the project template the environment was made from.
+	TemplateID string `json:"projectTemplateId,omitempty"`
+	// Paused lists the services that deactivating the environment stopped; activating it
+	// starts them again, and only them.
+	Paused []string `json:"paused,omitempty"`
 }
 
 // Host is the one laptop host every container runs on.
@@ -72,6 +80,9 @@ type Service struct {
 	RetryAt time.Time `json:"retryAt,omitzero"`
 	// Failures counts consecutive failed attempts, for the retry backoff.
 	Failures int `json:"failures,omitempty"`
+	// RetainedIPs holds, with retainIp, the address each unit member keeps across its
+	// replacements, by member key (see memberKey).
+	RetainedIPs map[string]string `json:"retainedIps,omitempty"`
 }
 
 // Container is one Docker container managed by the daemon.

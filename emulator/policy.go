@@ -19,6 +19,9 @@ type Policy struct {
 	Levels audit.Levels
 	Users  map[string]User
 	Collab []Collab
+	// EnvironmentsShared lets every user see (and deploy into) the environments users
+	// create; by default only the creator does.
+	EnvironmentsShared bool
 }
 
 // User is a NERSC account.
@@ -46,6 +49,13 @@ type policyFile struct {
 	Audit         map[string]string `yaml:"audit"`
 	Users         []User            `yaml:"users"`
 	Collaboration []Collab          `yaml:"collaboration"`
+	Environments  environmentsFile  `yaml:"environments"`
+}
+
+// environmentsFile is the environments section of the daemon config.
+type environmentsFile struct {
+	// VisibleTo says who sees an environment a user created: owner or everyone.
+	VisibleTo string `yaml:"visible_to"`
 }
 
 // LoadPolicy reads a daemon config file. A missing file gives the default policy; an
@@ -65,16 +75,26 @@ func LoadPolicy(path string) (Policy, error) {
 		msg := strings.NewReplacer("in type emulator.policyFile", "at the top level",
 			"in type emulator.User", "in a user (name, uid, groups)",
 			"in type emulator.Group", "in a group (name, gid)",
-			"in type emulator.Collab", "in a collaboration account (name, uid, groups)").
+			"in type emulator.Collab", "in a collaboration account (name, uid, groups)",
+			"in type emulator.environmentsFile", "in environments (visible_to)").
 			Replace(err.Error())
 		return Policy{}, fmt.Errorf("daemon config %s: %s (top-level keys: audit, users, "+
-			"collaboration)", path, msg)
+			"collaboration, environments)", path, msg)
 	}
 	levels, err := audit.ParseLevels(f.Audit)
 	if err != nil {
 		return Policy{}, fmt.Errorf("daemon config %s: audit: %w", path, err)
 	}
 	p := Policy{Levels: levels, Users: map[string]User{}, Collab: f.Collaboration}
+	switch f.Environments.VisibleTo {
+	case "", "owner":
+	case "everyone":
+		p.EnvironmentsShared = true
+	default:
+		return Policy{}, fmt.Errorf("daemon config %s: environments: visible_to is %q; use "+
+			"owner (only the creator sees an environment it creates) or everyone", path,
+			f.Environments.VisibleTo)
+	}
 	for _, u := range f.Users {
 		if !validUser(u.Name) || u.UID <= 0 {
 			return Policy{}, fmt.Errorf("daemon config %s: users: %q needs a valid name "+

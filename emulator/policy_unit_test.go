@@ -30,6 +30,9 @@ collaboration:
 		"unknown key":   {"audits:\n  privileged: warn\n", "field audits not found"},
 		"bad user":      {"users:\n  - name: ../x\n    uid: 1\n", `"../x" needs a valid name`},
 		"not yaml":      {"audit: [\n", "daemon config"},
+		"shared envs":   {"environments:\n  visible_to: everyone\n", ""},
+		"bad envs":      {"environments:\n  visible_to: team\n", `visible_to is "team"`},
+		"envs key":      {"environments:\n  shared: true\n", "in environments (visible_to)"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -78,5 +81,21 @@ func TestPolicyCallerUnit(t *testing.T) {
 	}
 	if p.KnownUser("stranger") || !p.KnownUser("elvis") {
 		t.Error("KnownUser")
+	}
+}
+
+func TestLoadPolicyEnvironmentsUnit(t *testing.T) {
+	for text, shared := range map[string]bool{"": false,
+		"environments:\n  visible_to: owner\n":    false,
+		"environments:\n  visible_to: everyone\n": true} {
+		path := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := LoadPolicy(path)
+		if err != nil || p.EnvironmentsShared != shared {
+			t.Errorf("LoadPolicy(%q): shared %v, %v; want shared %v", text,
+				p.EnvironmentsShared, err, shared)
+		}
 	}
 }

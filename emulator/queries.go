@@ -4,24 +4,26 @@ import (
 	"sort"
 )
 
-// Projects returns every environment.
-func (e *Emulator) Projects() []Project {
+// Projects returns the environments caller may see.
+func (e *Emulator) Projects(caller Caller) []Project {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := make([]Project, 0, len(e.projects))
 	for _, p := range e.projects {
-		out = append(out, *p)
+		if e.visible(caller, p) {
+			out = append(out, *p)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out
 }
 
-// Project returns one environment by id.
-func (e *Emulator) Project(id string) (Project, error) {
+// Project returns one environment caller may see, by id.
+func (e *Emulator) Project(caller Caller, id string) (Project, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p, ok := e.projects[id]
-	if !ok {
+	if !ok || !e.visible(caller, p) {
 		return Project{}, notFound()
 	}
 	return *p, nil

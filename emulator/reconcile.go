@@ -72,6 +72,7 @@ func (e *Emulator) reconcileOnce(ctx context.Context) {
 	e.purge(time.Now())
 	e.mu.Unlock()
 	e.reconcileVolumes(ctx)
+	e.reconcileProjects(ctx)
 	e.sweepSecretFiles()
 }
 
@@ -183,6 +184,7 @@ func (e *Emulator) purge(now time.Time) {
 			e.forget(bucketStacks, id)
 		}
 	}
+	e.purgeProjects(now)
 }
 
 func (e *Emulator) forget(bucket, id string) {

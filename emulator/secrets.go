@@ -46,8 +46,8 @@ func (e *Emulator) CreateSecret(caller Caller, pid, name, valueBase64, descripti
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, ok := e.projects[pid]; !ok {
-		return Secret{}, notFound()
+	if err := e.writable(pid); err != nil {
+		return Secret{}, err
 	}
 	for _, s := range e.secrets {
 		if s.AccountID == pid && s.Removed == nil && s.Name == name {

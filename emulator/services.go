@@ -66,6 +66,9 @@ func (e *Emulator) CreateService(caller Caller, pid string, in ServiceInput) (Se
 	if err := e.mayChange(caller, in.StackID); err != nil {
 		return Service{}, err
 	}
+	if err := e.writable(pid); err != nil {
+		return Service{}, err
+	}
 	if err := e.checkUniqueNames(in); err != nil {
 		return Service{}, err
 	}
@@ -146,6 +149,9 @@ func (e *Emulator) UpdateService(caller Caller, pid, id string, up ServiceUpdate
 		return Service{}, &APIError{Status: 409, Code: "Conflict",
 			Message: "service is being removed"}
 	}
+	if err := e.writable(pid); err != nil {
+		return Service{}, err
+	}
 	if svc.State == "upgraded" || svc.State == "canceled-upgrade" {
 		return Service{}, &APIError{Status: 409, Code: "Conflict",
 			Message: "finish or roll back the upgrade before updating the service"}
@@ -191,6 +197,9 @@ func (e *Emulator) ServiceAction(caller Caller, pid, id, action string,
 	}
 	if !allows(svc.Type, svc.State, action) {
 		return Service{}, actionNotAvailable(action)
+	}
+	if err := e.writable(pid); err != nil {
+		return Service{}, err
 	}
 	switch action {
 	case "activate":

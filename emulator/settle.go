@@ -1,7 +1,7 @@
 package emulator
 
-// settle moves services and stacks to their resting states once the containers are where
-// they should be, and rolls health up. Callers hold e.mu.
+// settle moves services, stacks and environments to their resting states once the
+// containers are where they should be, and rolls health up. Callers hold e.mu.
 func (e *Emulator) settle() {
 	for _, svc := range sortedValues(e.services) {
 		if svc.Removed != nil {
@@ -14,6 +14,9 @@ func (e *Emulator) settle() {
 			continue
 		}
 		e.settleStack(st)
+	}
+	for _, p := range sortedValues(e.projects) {
+		e.settleProject(p)
 	}
 }
 

@@ -36,6 +36,9 @@ func (e *Emulator) CreateStack(caller Caller, pid string, in StackInput) (Stack,
 	if _, ok := e.projects[pid]; !ok {
 		return Stack{}, notFound()
 	}
+	if err := e.writable(pid); err != nil {
+		return Stack{}, err
+	}
 	for _, s := range e.stacks {
 		if s.AccountID == pid && s.Removed == nil && strings.EqualFold(s.Name, in.Name) {
 			return Stack{}, invalid("NotUnique", "name", fmt.Sprintf(
@@ -121,6 +124,9 @@ func (e *Emulator) StackAction(caller Caller, pid, id, action string) (Stack, er
 	}
 	if !allows(KindStack, s.State, action) {
 		return Stack{}, actionNotAvailable(action)
+	}
+	if err := e.writable(pid); err != nil {
+		return Stack{}, err
 	}
 	var changed []any
 	for _, svc := range sortedValues(e.services) {

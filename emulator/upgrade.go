@@ -39,6 +39,9 @@ func (e *Emulator) UpgradeService(caller Caller, pid, id string, in UpgradeInput
 	if !allows(svc.Type, svc.State, "upgrade") {
 		return Service{}, actionNotAvailable("upgrade")
 	}
+	if err := e.writable(pid); err != nil {
+		return Service{}, err
+	}
 	nextLC := svc.LaunchConfig
 	if in.LaunchConfig != nil {
 		nextLC = in.LaunchConfig

@@ -30,6 +30,9 @@ func (e *Emulator) CreateVolumeTemplate(caller Caller, pid string, in VolumeTemp
 	if err := e.mayChange(caller, st.ID); err != nil {
 		return VolumeTemplate{}, err
 	}
+	if err := e.writable(pid); err != nil {
+		return VolumeTemplate{}, err
+	}
 	for _, vt := range e.vtemplates {
 		if vt.StackID == st.ID && vt.Removed == nil && vt.Name == in.Name {
 			return VolumeTemplate{}, invalid("NotUnique", "name", fmt.Sprintf(

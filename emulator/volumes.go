@@ -132,9 +132,9 @@ func (e *Emulator) CreateVolume(ctx context.Context, caller Caller, pid string,
 		return Volume{}, err
 	}
 	e.mu.Lock()
-	if _, ok := e.projects[pid]; !ok {
+	if err := e.writable(pid); err != nil {
 		e.mu.Unlock()
-		return Volume{}, notFound()
+		return Volume{}, err
 	}
 	if v := e.volumeNamed(pid, in.Name, false); v != nil {
 		e.mu.Unlock()
@@ -205,6 +205,14 @@ func (e *Emulator) ensureDockerVolume(ctx context.Context, v Volume) error {
 		return &APIError{Status: 409, Code: "Conflict", Message: fmt.Sprintf("Docker volume "+
 			"%s already exists and was not made by this spinlocal daemon; remove it "+
 			"(docker volume rm %s) or choose another name", v.DockerName, v.DockerName)}
+	}
+	if owner := st.Labels[engine.LabelProjectID]; owner != "" && owner != v.AccountID {
+		// Environment and volume names both hold '-': env a's volume b-c and env a-b's
+		// volume c would share one Docker volume.
+		return &APIError{Status: 409, Code: "Conflict", Message: fmt.Sprintf("Docker volume "+
+			"%s already holds a volume of environment %s; choose another volume name, or "+
+			"remove it (docker volume rm %s) if its data is not needed", v.DockerName,
+			owner, v.DockerName)}
 	}
 	return nil
 }

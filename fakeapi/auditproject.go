@@ -21,7 +21,7 @@ func (s *Server) handleAuditProject(w http.ResponseWriter, r *http.Request, pid 
 		writeError(w, methodNotAllowed())
 		return
 	}
-	if _, err := s.emu.Project(pid); err != nil {
+	if _, err := s.emu.Project(caller, pid); err != nil {
 		writeError(w, err)
 		return
 	}

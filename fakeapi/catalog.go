@@ -8,7 +8,8 @@ import (
 
 // routeCatalog answers the {root}/v1-catalog API the CLI bootstraps for `stack ls`: the
 // schemas it needs and an empty template list (spinlocal has no catalog).
-func (s *Server) routeCatalog(w http.ResponseWriter, r *http.Request, seg []string) {
+func (s *Server) routeCatalog(w http.ResponseWriter, r *http.Request, caller emulator.Caller,
+	seg []string) {
 	cat := baseURL(r) + "/v1-catalog"
 	w.Header().Set("X-API-Schemas", cat+"/schemas")
 	req := &request{w: w, r: r, u: urls{base: baseURL(r)}}
@@ -20,7 +21,7 @@ func (s *Server) routeCatalog(w http.ResponseWriter, r *http.Request, seg []stri
 	case seg[0] == "schemas":
 		s.serveSchemas(req, cat, catalogSchemas, seg[1:])
 	case seg[0] == "projects" && len(seg) == 2:
-		if _, err := s.emu.Project(seg[1]); err != nil {
+		if _, err := s.emu.Project(caller, seg[1]); err != nil {
 			writeError(w, err)
 			return
 		}

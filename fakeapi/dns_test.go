@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spinlocal/spinlocal/emulator"
 	"github.com/spinlocal/spinlocal/fakeapi/apitest"
 	"github.com/spinlocal/spinlocal/fakeapi/client"
 )
@@ -74,7 +75,7 @@ func TestPublishedServiceHasPublicName(t *testing.T) {
 	lc["ports"] = []string{fmt.Sprintf("%d:8080", freeTCPPort(t))}
 	web := createService(t, c, pub, "Web", lc, 1)
 	quiet := createService(t, c, pub, "quiet", sleeper(), 1)
-	env, err := d.Emu.Project(web.Str("accountId"))
+	env, err := d.Emu.Project(emulator.Caller{User: "elvis"}, web.Str("accountId"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pid string,
 	}
 	switch {
 	case pid != "" && rest == "" && r.Method == http.MethodPost:
-		if _, err := s.emu.Project(pid); err != nil {
+		if _, err := s.emu.Project(caller, pid); err != nil {
 			writeError(w, err)
 			return
 		}
@@ -109,7 +109,7 @@ func isProxyPath(path string) bool {
 // syncProxy answers the PUT that applies a stack's proxy file.
 func (s *Server) syncProxy(w http.ResponseWriter, r *http.Request, caller emulator.Caller,
 	pid string) {
-	if _, err := s.emu.Project(pid); err != nil {
+	if _, err := s.emu.Project(caller, pid); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -50,9 +50,18 @@ func (u urls) renderProject(p emulator.Project) map[string]any {
 	m["orchestration"] = p.Orchestration
 	m["healthState"] = "healthy"
 	m["virtualMachine"] = false
+	m["projectTemplateId"] = p.TemplateID
+	if p.TemplateID == "" {
+		m["projectTemplateId"] = emulator.CattleTemplate.ID
+	}
+	m["members"] = []any{}
+	if p.Owner != "" {
+		m["members"] = []any{map[string]any{"externalId": p.Owner,
+			"externalIdType": "rancher_id", "role": "owner"}}
+	}
 	self := u.api() + "/projects/" + p.ID
 	m["links"] = map[string]any{"self": self, "schemas": self + "/schemas"}
-	m["actions"] = map[string]any{}
+	m["actions"] = actions(self, emulator.ProjectActions(p.State))
 	return m
 }
 

@@ -23,7 +23,7 @@ var (
 var accountSchemas = []schemaDef{
 	{"schema", "schemas", getOnly, getOnly},
 	{"apiVersion", "apiVersions", getOnly, getOnly},
-	{"project", "projects", getOnly, getOnly},
+	{"project", "projects", getPost, getDelete},
 	{"projectTemplate", "projectTemplates", getOnly, getOnly},
 	{"error", "errors", noMethods, noMethods},
 }

@@ -69,12 +69,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.routeAPI(rec, r, caller, segments(strings.TrimPrefix(path, "/v2-beta")))
 	case path == "/v1-catalog" || strings.HasPrefix(path, "/v1-catalog/"):
-		if _, ok := s.authenticate(r); !ok {
+		caller, ok := s.authenticate(r)
+		if !ok {
 			writeError(rec, &emulator.APIError{Status: 401, Code: "Unauthorized",
 				Message: "Unauthorized"})
 			return
 		}
-		s.routeCatalog(rec, r, segments(strings.TrimPrefix(path, "/v1-catalog")))
+		s.routeCatalog(rec, r, caller, segments(strings.TrimPrefix(path, "/v1-catalog")))
 	default:
 		writeError(rec, emulator.ErrNotFound)
 	}

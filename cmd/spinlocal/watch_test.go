@@ -559,7 +559,7 @@ func (bd *benchDaemon) timeDockerCycle(b *testing.B, lc map[string]any) time.Dur
 	spec := engine.Spec{Name: fmt.Sprintf("%s-%d", bd.net, time.Now().UnixNano()),
 		Network: bd.net, Labels: bd.labels, LaunchConfig: lc}
 	if bd.old == "" {
-		if err := bd.eng.EnsureNetwork(ctx, bd.net, bd.labels); err != nil {
+		if _, err := bd.eng.EnsureNetwork(ctx, bd.net, bd.labels); err != nil {
 			b.Fatal(err)
 		}
 		st, err := bd.eng.Create(ctx, spec)

@@ -14,7 +14,6 @@ import (
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 )
 
@@ -47,39 +46,6 @@ func NewDocker(ctx context.Context, log *slog.Logger) (*Docker, error) {
 
 // Close releases the client.
 func (d *Docker) Close() error { return d.cli.Close() }
-
-// EnsureNetwork creates a labelled bridge network unless one with that name exists.
-func (d *Docker) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
-	if n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{}); err == nil {
-		// Sharing a network would mix two daemons' DNS names (web.stack would answer
-		// with both daemons' containers): only our own is reused.
-		owner := n.Labels[LabelDaemon]
-		if owner == labels[LabelDaemon] {
-			return nil
-		}
-		if owner == "" || len(n.Containers) > 0 {
-			return fmt.Errorf("the Docker network %s belongs to %s; give this daemon its own "+
-				"network prefix (serve --network-prefix, SPINLOCAL_NETWORK_PREFIX)", name,
-				describeOwner(owner))
-		}
-		// Another daemon's network with nothing attached: left by a daemon whose state
-		// dir is gone. Take it over.
-		if err := d.cli.NetworkRemove(ctx, n.ID); err != nil && !errdefs.IsNotFound(err) {
-			return fmt.Errorf("remove the unused network %s of %s: %w", name,
-				describeOwner(owner), err)
-		}
-		d.log.Info("took over an unused network of another daemon", "network", name,
-			"owner", owner)
-	} else if !errdefs.IsNotFound(err) {
-		return fmt.Errorf("inspect network %s: %w", name, err)
-	}
-	_, err := d.cli.NetworkCreate(ctx, name, network.CreateOptions{Driver: "bridge",
-		Labels: labels})
-	if err != nil && !errdefs.IsConflict(err) {
-		return fmt.Errorf("create network %s: %w", name, err)
-	}
-	return nil
-}
 
 // Create pulls the image if it is missing (or always, when the launch config's
 // io.rancher.container.pull_image label says so) and creates the container.
@@ -302,24 +268,6 @@ func short(id string) string {
 
 var _ Engine = (*Docker)(nil)
 
-// RemoveNetworks deletes the networks that carry every match label.
-func (d *Docker) RemoveNetworks(ctx context.Context, match map[string]string) error {
-	args := filters.NewArgs()
-	for k, v := range match {
-		args.Add("label", k+"="+v)
-	}
-	nets, err := d.cli.NetworkList(ctx, network.ListOptions{Filters: args})
-	if err != nil {
-		return fmt.Errorf("list networks: %w", err)
-	}
-	for _, n := range nets {
-		if err := d.cli.NetworkRemove(ctx, n.ID); err != nil && !errdefs.IsNotFound(err) {
-			return fmt.Errorf("remove network %s: %w", n.Name, err)
-		}
-	}
-	return nil
-}
-
 // HasImage reports whether ref is present locally.
 func (d *Docker) HasImage(ctx context.Context, ref string) bool {
 	_, err := d.cli.ImageInspect(ctx, ref)
@@ -342,13 +290,6 @@ func (d *Docker) Pull(ctx context.Context, ref string) (warning string, err erro
 		return fmt.Sprintf("pull of %s failed (%v); using the local image", ref, err), nil
 	}
 	return "", fmt.Errorf("pull image %s: %w", ref, err)
-}
-
-func describeOwner(daemonID string) string {
-	if daemonID == "" {
-		return "something other than spinlocal"
-	}
-	return "another spinlocal daemon (id " + daemonID + ")"
 }
 
 // Rename gives a container a new name.

@@ -40,6 +40,9 @@ type Spec struct {
 	// Pull asks for a fresh pull of the image (upgrades do); a failed pull falls back to a
 	// local copy when there is one.
 	Pull bool
+	// IPv4Address is the address the container gets on Network (retain_ip); "" lets
+	// Docker choose one. Network must then have a fixed subnet.
+	IPv4Address string
 }
 
 // Status is what the engine reports about one container.
@@ -65,8 +68,10 @@ type LogOptions struct {
 
 // Engine runs containers.
 type Engine interface {
-	// EnsureNetwork creates the bridge network name unless it exists.
-	EnsureNetwork(ctx context.Context, name string, labels map[string]string) error
+	// EnsureNetwork creates the bridge network name unless it exists, and reports it.
+	EnsureNetwork(ctx context.Context, name string, labels map[string]string) (Network, error)
+	// RemoveNetwork deletes the network name if it carries the owner's daemon label.
+	RemoveNetwork(ctx context.Context, name string, owner map[string]string) error
 	// Create makes (but does not start) a container, pulling its image when missing.
 	Create(ctx context.Context, spec Spec) (Status, error)
 	Start(ctx context.Context, id string) error

@@ -191,9 +191,12 @@ func networkMode(m lc, spec Spec, host *container.HostConfig) (*network.Networki
 			return nil, nil
 		}
 		host.NetworkMode = container.NetworkMode(spec.Network)
+		ep := &network.EndpointSettings{Aliases: spec.Aliases, Links: spec.Links}
+		if spec.IPv4Address != "" {
+			ep.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: spec.IPv4Address}
+		}
 		return &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-			spec.Network: {Aliases: spec.Aliases, Links: spec.Links},
-		}}, nil
+			spec.Network: ep}}, nil
 	case mode == "host" || mode == "none" || mode == "bridge":
 		host.NetworkMode = container.NetworkMode(mode)
 		return nil, nil
