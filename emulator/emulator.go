@@ -59,7 +59,14 @@ type Emulator struct {
 	secrets    map[string]*Secret
 	volumes    map[string]*Volume
 	vtemplates map[string]*VolumeTemplate // the stacks' top-level compose volumes
+	lookups    map[string]lookup          // external services' hostnames, resolved
 	netMu      sync.Mutex
+
+	// hostsMu serialises writes of hosts files; hostsWritten holds what was last written
+	// to each container's, so a file is rewritten only when its names change.
+	hostsMu      sync.Mutex
+	hostsWritten map[string]string
+	gateway      string // Docker's host-gateway address, once known
 
 	kick chan struct{}
 	subs subscribers
@@ -106,6 +113,7 @@ func Open(cfg Config) (*Emulator, error) {
 		containers: map[string]*Container{}, keys: map[string]*APIKey{},
 		secrets: map[string]*Secret{}, networks: map[string]bool{},
 		volumes: map[string]*Volume{}, vtemplates: map[string]*VolumeTemplate{},
+		lookups: map[string]lookup{}, hostsWritten: map[string]string{},
 		kick: make(chan struct{}, 1)}
 	if err := e.load(); err != nil {
 		st.Close()

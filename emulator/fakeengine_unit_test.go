@@ -158,6 +158,8 @@ func (f *fakeEngine) Watch(ctx context.Context, _ map[string]string) <-chan stri
 
 func (f *fakeEngine) Close() error { return nil }
 
+func (f *fakeEngine) HostGateway(context.Context) (string, error) { return "10.42.0.254", nil }
+
 // byName returns the fake's container whose spec has name, or nil.
 func (f *fakeEngine) byName(name string) *fakeContainer {
 	f.mu.Lock()

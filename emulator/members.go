@@ -251,6 +251,11 @@ func (e *Emulator) create(ctx context.Context, t task) {
 		e.fail(t.container, err)
 		return
 	}
+	spec, err = e.attachHosts(ctx, spec, t.container)
+	if err != nil {
+		e.fail(t.container, err)
+		return
+	}
 	st, err := e.eng.Create(ctx, spec)
 	if err != nil {
 		e.fail(t.container, err)
@@ -259,6 +264,7 @@ func (e *Emulator) create(ctx context.Context, t task) {
 	kept := false
 	e.update(t.container, func(c *Container) {
 		c.DockerID, c.DockerName = st.ID, st.Name
+		c.HostsFile = spec.HostsFile != ""
 		if c.Removed == nil && c.State != "removing" {
 			setState(&c.Meta, "starting", "")
 			kept = true
@@ -303,6 +309,8 @@ func (e *Emulator) afterStart(ctx context.Context, id, dockerID string, err erro
 		setState(&c.Meta, "running", "")
 		startHealth(c)
 	})
+	// Its own address is known only now.
+	e.refreshHosts(ctx, id)
 }
 
 // fail puts a container and its service in error with Docker's reason, and backs off

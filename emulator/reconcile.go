@@ -72,6 +72,7 @@ func (e *Emulator) reconcileOnce(ctx context.Context) {
 	e.mu.Unlock()
 	e.reconcileVolumes(ctx)
 	e.sweepSecretFiles()
+	e.syncHostsFiles(ctx)
 }
 
 // parallelism bounds the Docker calls one pass makes at once.
