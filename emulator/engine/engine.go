@@ -100,6 +100,8 @@ type Engine interface {
 	ListVolumes(ctx context.Context, match map[string]string) ([]VolumeStatus, error)
 	// HostGateway returns the address extra hosts entries of "host-gateway" stand for.
 	HostGateway(ctx context.Context) (string, error)
+	// PortUsers lists the running containers, whoever made them, that publish a host port.
+	PortUsers(ctx context.Context, port int) ([]PortUser, error)
 	Close() error
 }
 
