@@ -7,6 +7,10 @@ const (
 	KindService   = "service"
 	KindContainer = "container"
 	KindHost      = "host"
+	// KindExternal is a name for addresses outside (rancher/external-service).
+	KindExternal = "externalService"
+	// KindAlias is a name for other services' containers (rancher/dns-service).
+	KindAlias = "dnsService"
 )
 
 // serviceActions lists, per service state, the actions Cattle advertises (cattle-api 8.1).

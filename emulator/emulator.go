@@ -62,7 +62,14 @@ type Emulator struct {
 	proxy      map[string]*ProxyRoute     // reverse proxy entries by host name
 	svcLogs    map[string]*ServiceLog     // the service event log
 	svcLog     map[string]loggedState     // what the event log last saw of each service
+	lookups    map[string]lookup          // external services' hostnames, resolved
 	netMu      sync.Mutex
+
+	// hostsMu serialises writes of hosts files; hostsWritten holds what was last written
+	// to each container's, so a file is rewritten only when its names change.
+	hostsMu      sync.Mutex
+	hostsWritten map[string]string
+	gateway      string // Docker's host-gateway address, once known
 
 	kick chan struct{}
 	subs subscribers
@@ -110,7 +117,8 @@ func Open(cfg Config) (*Emulator, error) {
 		secrets: map[string]*Secret{}, networks: map[string]engine.Network{},
 		volumes: map[string]*Volume{}, vtemplates: map[string]*VolumeTemplate{},
 		proxy: map[string]*ProxyRoute{}, svcLogs: map[string]*ServiceLog{},
-		svcLog: map[string]loggedState{}, kick: make(chan struct{}, 1)}
+		svcLog: map[string]loggedState{}, lookups: map[string]lookup{},
+		hostsWritten: map[string]string{}, kick: make(chan struct{}, 1)}
 	if err := e.load(); err != nil {
 		st.Close()
 		return nil, err

@@ -169,6 +169,27 @@ func (f *fakeEngine) Watch(ctx context.Context, _ map[string]string) <-chan stri
 
 func (f *fakeEngine) Close() error { return nil }
 
+func (f *fakeEngine) HostGateway(context.Context) (string, error) { return "10.42.0.254", nil }
+
+// PortUsers finds running fake containers whose launch config publishes port.
+func (f *fakeEngine) PortUsers(_ context.Context, port int) ([]engine.PortUser, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []engine.PortUser
+	for _, id := range slices.Sorted(maps.Keys(f.containers)) {
+		c := f.containers[id]
+		ports, _ := c.spec.LaunchConfig["ports"].([]string)
+		for _, p := range ports {
+			if c.status.Running && strings.HasPrefix(p, fmt.Sprintf("%d:", port)) {
+				out = append(out, engine.PortUser{ID: id, Name: c.status.Name,
+					Labels: c.status.Labels})
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 // byName returns the fake's container whose spec has name, or nil.
 func (f *fakeEngine) byName(name string) *fakeContainer {
 	f.mu.Lock()

@@ -2,8 +2,8 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -253,6 +253,11 @@ func (e *Emulator) create(ctx context.Context, t task) {
 		e.fail(t.container, err)
 		return
 	}
+	spec, err = e.attachHosts(ctx, spec, t.container)
+	if err != nil {
+		e.fail(t.container, err)
+		return
+	}
 	st, err := e.eng.Create(ctx, spec)
 	if err != nil {
 		e.fail(t.container, err)
@@ -261,6 +266,7 @@ func (e *Emulator) create(ctx context.Context, t task) {
 	kept := false
 	e.update(t.container, func(c *Container) {
 		c.DockerID, c.DockerName = st.ID, st.Name
+		c.HostsFile = spec.HostsFile != ""
 		if c.Removed == nil && c.State != "removing" {
 			setState(&c.Meta, "starting", "")
 			kept = true
@@ -279,7 +285,7 @@ func (e *Emulator) create(ctx context.Context, t task) {
 			e.log.Warn("cannot remove container after failed start", "err", rmErr)
 		}
 		e.update(t.container, func(c *Container) { c.DockerID = "" })
-		e.fail(t.container, err)
+		e.fail(t.container, e.explainPort(ctx, err))
 		return
 	}
 	e.log.Info("container started", "name", t.spec.Name, "docker", st.Name)
@@ -289,7 +295,7 @@ func (e *Emulator) create(ctx context.Context, t task) {
 // afterStart records a started container's address, or the failure.
 func (e *Emulator) afterStart(ctx context.Context, id, dockerID string, err error) {
 	if err != nil {
-		e.fail(id, err)
+		e.fail(id, e.explainPort(ctx, err))
 		return
 	}
 	st, ierr := e.eng.Inspect(ctx, dockerID)
@@ -305,6 +311,8 @@ func (e *Emulator) afterStart(ctx context.Context, id, dockerID string, err erro
 		setState(&c.Meta, "running", "")
 		startHealth(c)
 	})
+	// Its own address is known only now.
+	e.refreshHosts(ctx, id)
 }
 
 // fail puts a container and its service in error with Docker's reason, and backs off
@@ -333,17 +341,16 @@ func (e *Emulator) fail(id string, err error) {
 	e.persist(svc)
 }
 
-// portTaken finds Docker's report of a host port already in use.
-var portTaken = regexp.MustCompile(`Bind for ([0-9a-fA-F.:\[\]]+) failed: port is already ` +
-	`allocated|listen tcp4? ([0-9.:]+): bind: address already in use`)
-
 // dockerReason shortens a Docker error to the part a user needs.
 func dockerReason(err error) string {
+	var conflict *portConflict
+	if errors.As(err, &conflict) {
+		return conflict.Error()
+	}
 	msg := err.Error()
 	if m := portTaken.FindStringSubmatch(msg); m != nil {
-		addr := m[1] + m[2]
-		return fmt.Sprintf("host port %s is already in use (by another container or "+
-			"program); publish another port", addr)
+		return (&portConflict{addr: m[1] + m[2], holder: "another container or program"}).
+			Error()
 	}
 	if i := strings.Index(msg, "Error response from daemon: "); i >= 0 {
 		msg = msg[:i] + msg[i+len("Error response from daemon: "):]

@@ -121,6 +121,9 @@ type Container struct {
 	NameTaken bool `json:"nameTaken,omitempty"`
 	// RestartPending marks a restart asked for and not yet done.
 	RestartPending bool `json:"restartPending,omitempty"`
+	// HostsFile marks a container whose /etc/hosts is the daemon's file (hostsfiles.go),
+	// kept up to date with the environment's external and alias services.
+	HostsFile bool `json:"hostsFile,omitempty"`
 }
 
 // APIKey is one access key / secret pair; the secret is kept only as a hash.

@@ -74,6 +74,7 @@ func (e *Emulator) reconcileOnce(ctx context.Context) {
 	e.reconcileVolumes(ctx)
 	e.reconcileProjects(ctx)
 	e.sweepSecretFiles()
+	e.syncHostsFiles(ctx)
 }
 
 // parallelism bounds the Docker calls one pass makes at once.

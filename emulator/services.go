@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 )
@@ -48,6 +49,11 @@ func (e *Emulator) CreateService(caller Caller, pid string, in ServiceInput) (Se
 	}
 	if in.LaunchConfig == nil {
 		in.LaunchConfig = map[string]any{}
+	}
+	if in.Type == KindExternal {
+		if err := checkExternal(in.Name, in.Extra); err != nil {
+			return Service{}, err
+		}
 	}
 	if in.Type == KindService && imageOf(in.LaunchConfig) == "" {
 		return Service{}, invalid("MissingRequired", "launchConfig.imageUuid",
@@ -156,6 +162,16 @@ func (e *Emulator) UpdateService(caller Caller, pid, id string, up ServiceUpdate
 		return Service{}, &APIError{Status: 409, Code: "Conflict",
 			Message: "finish or roll back the upgrade before updating the service"}
 	}
+	extra := maps.Clone(svc.Extra)
+	if extra == nil {
+		extra = map[string]any{}
+	}
+	maps.Copy(extra, up.Extra)
+	if svc.Type == KindExternal {
+		if err := checkExternal(svc.Name, extra); err != nil {
+			return Service{}, err
+		}
+	}
 	if up.Scale != nil {
 		if *up.Scale < 0 {
 			return Service{}, invalid("MinLimitExceeded", "scale", "scale must be 0 or more")
@@ -173,11 +189,8 @@ func (e *Emulator) UpdateService(caller Caller, pid, id string, up ServiceUpdate
 	if up.Description != nil {
 		svc.Description = *up.Description
 	}
-	for k, v := range up.Extra {
-		if svc.Extra == nil {
-			svc.Extra = map[string]any{}
-		}
-		svc.Extra[k] = v
+	if len(up.Extra) > 0 {
+		svc.Extra = extra
 	}
 	if err := e.put(svc); err != nil {
 		return Service{}, err

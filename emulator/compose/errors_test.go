@@ -135,6 +135,44 @@ services:
 		file: "docker-compose.yml", key: "services.b.labels.io.rancher.sidekicks", line: 8,
 		message: `already claimed by service "a"`,
 	}, {
+		name: "external-ips-and-hostname",
+		files: map[string]string{"docker-compose.yml": `version: '2'
+services:
+  ext:
+    image: rancher/external-service
+`, "rancher-compose.yml": `version: '2'
+services:
+  ext:
+    external_ips: [10.0.0.1]
+    hostname: db.example.org
+`},
+		file: "rancher-compose.yml", key: "services.ext.hostname", line: 5,
+		message: "not both",
+	}, {
+		name: "external-ip-not-an-address",
+		files: map[string]string{"docker-compose.yml": `version: '2'
+services:
+  ext:
+    image: rancher/external-service
+`, "rancher-compose.yml": `version: '2'
+services:
+  ext:
+    external_ips: [10.0.0.1, 10.0.0]
+`},
+		file: "rancher-compose.yml", key: "services.ext.external_ips", line: 4,
+		message: `"10.0.0" is not an IP address`,
+	}, {
+		name: "external-service-without-target",
+		files: map[string]string{"docker-compose.yml": `version: '2'
+services:
+  web:
+    image: nginx
+  ext:
+    image: rancher/external-service:latest
+`},
+		file: "docker-compose.yml", key: "services.ext.image", line: 6,
+		message: "needs external_ips or hostname",
+	}, {
 		name: "depends-on-undefined",
 		files: map[string]string{"docker-compose.yml": `version: '2'
 services:

@@ -44,6 +44,9 @@ func buildServices(cp *types.Project, files []*composeFile, rf *rancherFile,
 			continue
 		}
 		s := cp.Services[name]
+		if err := checkExternalTarget(&s, b.sets[name], files); err != nil {
+			return nil, err
+		}
 		byName[name] = b.service(&s)
 		edges[name] = b.unitDependencies(&s)
 		names = append(names, name)

@@ -157,6 +157,7 @@ func (r *reader) read() *settings {
 	}
 	s.externalIPs = r.list("external_ips")
 	s.hostname = r.str("hostname")
+	r.checkExternal(s)
 	s.defaultCert = r.str("default_cert")
 	s.certs = r.list("certs")
 	s.net = r.str("net")

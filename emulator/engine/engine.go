@@ -34,6 +34,9 @@ type Spec struct {
 	CapDrop []string
 	// SecretsDir is a host directory bind-mounted read-only at /run/secrets; it must exist.
 	SecretsDir string
+	// HostsFile is a host file bind-mounted at /etc/hosts in place of Docker's own, so the
+	// daemon can change it while the container runs; it must exist.
+	HostsFile string
 	// Links are "container:alias" pairs: the alias resolves, for this container only, to
 	// the named container on Network (Rancher's link aliases).
 	Links []string
@@ -100,6 +103,10 @@ type Engine interface {
 	RemoveVolume(ctx context.Context, name string) error
 	// ListVolumes returns the volumes that carry every label in match.
 	ListVolumes(ctx context.Context, match map[string]string) ([]VolumeStatus, error)
+	// HostGateway returns the address extra hosts entries of "host-gateway" stand for.
+	HostGateway(ctx context.Context) (string, error)
+	// PortUsers lists the running containers, whoever made them, that publish a host port.
+	PortUsers(ctx context.Context, port int) ([]PortUser, error)
 	Close() error
 }
 

@@ -169,6 +169,11 @@ func dockerConfig(spec Spec) (*container.Config, *container.HostConfig,
 		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind,
 			Source: spec.SecretsDir, Target: "/run/secrets", ReadOnly: true})
 	}
+	if spec.HostsFile != "" {
+		// Docker leaves out its own /etc/hosts when a mount takes its place.
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind,
+			Source: spec.HostsFile, Target: "/etc/hosts"})
+	}
 	for _, d := range m.list("devices") {
 		host.Devices = append(host.Devices, parseDevice(d))
 	}

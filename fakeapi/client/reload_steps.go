@@ -96,6 +96,11 @@ func (c *Client) updateService(ctx context.Context, stack Resource, svc compose.
 	if len(side) > 0 {
 		body["secondaryLaunchConfigs"] = side
 	}
+	if svc.Kind == "externalService" {
+		// A PUT keeps the fields it leaves out: clear the target the files dropped
+		// (external_ips for a hostname, or the other way round).
+		body["externalIpAddresses"], body["hostname"] = []any{}, ""
+	}
 	for k, v := range svc.Fields {
 		body[k] = v
 	}

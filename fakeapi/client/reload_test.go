@@ -302,3 +302,31 @@ func TestReloadRecreatesAnInactiveJobWithoutStartingIt(t *testing.T) {
 		t.Errorf("job has containers %v (%v)", items, err)
 	}
 }
+
+// An external service moved from external_ips to a hostname keeps only the hostname.
+func TestReloadRetargetsExternalService(t *testing.T) {
+	d := apitest.StartClean(t)
+	s := newStack(t, d, "ext")
+	s.write("docker-compose.yml", "version: '2'\nservices:\n  ext:\n"+
+		"    image: rancher/external-service\n")
+	s.write("rancher-compose.yml", "version: '2'\nservices:\n  ext:\n"+
+		"    external_ips: [10.1.1.1]\n")
+	s.deploy()
+
+	s.write("rancher-compose.yml", "version: '2'\nservices:\n  ext:\n"+
+		"    hostname: db.example.org\n")
+	changes, err := s.reload(client.ReloadOptions{})
+	if err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if ch := changes["ext"]; ch.Kind != client.Updated {
+		t.Errorf("ext: %+v, want updated", ch)
+	}
+	ext := s.service("ext")
+	ips, _ := ext["externalIpAddresses"].([]any)
+	if ext.Str("hostname") != "db.example.org" || len(ips) != 0 ||
+		ext.Str("state") != "active" {
+		t.Errorf("ext is %s with hostname %q and IPs %v", ext.Str("state"),
+			ext.Str("hostname"), ips)
+	}
+}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package portowner
+
+import "context"
+
+// Find is not available off Linux.
+func Find(context.Context, int) ([]Listener, error) { return nil, ErrUnsupported }
