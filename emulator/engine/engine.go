@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"io"
+	"net"
 	"time"
 )
 
@@ -95,6 +96,8 @@ type Engine interface {
 	RemoveVolume(ctx context.Context, name string) error
 	// ListVolumes returns the volumes that carry every label in match.
 	ListVolumes(ctx context.Context, match map[string]string) ([]VolumeStatus, error)
+	// Dial opens a raw connection to the engine's HTTP API.
+	Dial(ctx context.Context) (net.Conn, error)
 	Close() error
 }
 
