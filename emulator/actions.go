@@ -52,8 +52,8 @@ var stackActions = map[string][]string{
 
 // hostActions lists, per host state, the advertised actions.
 var hostActions = map[string][]string{
-	"active":   {"deactivate"},
-	"inactive": {"activate"},
+	"active":   {"deactivate", "dockersocket"},
+	"inactive": {"activate", "dockersocket"},
 }
 
 // Actions returns the action names available to a resource of kind in state. Service kinds

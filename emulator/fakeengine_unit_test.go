@@ -7,6 +7,7 @@ import (
 	"github.com/spinlocal/spinlocal/emulator/audit"
 	"io"
 	"maps"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -165,6 +166,10 @@ func (f *fakeEngine) Watch(ctx context.Context, _ map[string]string) <-chan stri
 	ch := make(chan string)
 	go func() { <-ctx.Done(); close(ch) }()
 	return ch
+}
+
+func (f *fakeEngine) Dial(context.Context) (net.Conn, error) {
+	return nil, errors.New("the fake engine has no API socket")
 }
 
 func (f *fakeEngine) Close() error { return nil }

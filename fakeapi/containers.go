@@ -116,6 +116,10 @@ func (s *Server) serveHosts(req *request, rest []string) {
 			writeError(req.w, err)
 			return
 		}
+		if actionOf(req.r) == "dockersocket" {
+			s.dockerSocketToken(req)
+			return
+		}
 		writeError(req.w, &emulator.APIError{Status: 422, Code: "ActionNotAvailable",
 			FieldName: "action", Message: "the laptop host cannot be changed"})
 	case len(rest) == 2 && rest[1] == "instances" && req.r.Method == http.MethodGet:

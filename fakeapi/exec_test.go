@@ -23,7 +23,12 @@ import (
 // runningContainer deploys one sleeper and returns its container.
 func runningContainer(t *testing.T, d *apitest.Daemon, stackName string) client.Resource {
 	t.Helper()
-	c := d.Client
+	return runningContainerOf(t, d.Client, stackName)
+}
+
+// runningContainerOf deploys one sleeper in a stack of c's user.
+func runningContainerOf(t *testing.T, c *client.Client, stackName string) client.Resource {
+	t.Helper()
 	svc := createService(t, c, createStack(t, c, stackName), "sh", sleeper(), 1)
 	if _, err := c.Action(t.Context(), svc, "activate", nil); err != nil {
 		t.Fatal(err)

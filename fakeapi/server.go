@@ -59,6 +59,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleLogsSocket(rec, r)
 	case path == "/v1/exec/" || path == "/v1/exec":
 		s.handleExecSocket(rec, r)
+	case path == "/v1/dockersocket/" || path == "/v1/dockersocket":
+		s.handleDockerSocket(rec, r)
 	case path == "/v2-beta" || strings.HasPrefix(path, "/v2-beta/"):
 		caller, ok := s.authenticate(r)
 		if !ok {

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spinlocal/spinlocal/emulator"
 	"github.com/spinlocal/spinlocal/emulator/engine"
 )
 
@@ -13,6 +14,7 @@ type grant struct {
 	container string
 	logs      engine.LogOptions
 	exec      *engine.ExecOptions // set for exec tokens only
+	docker    *emulator.Caller    // set for dockersocket tokens only: who asked
 	expires   time.Time
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"io"
+	"net"
 	"time"
 )
 
@@ -107,6 +108,8 @@ type Engine interface {
 	HostGateway(ctx context.Context) (string, error)
 	// PortUsers lists the running containers, whoever made them, that publish a host port.
 	PortUsers(ctx context.Context, port int) ([]PortUser, error)
+	// Dial opens a raw connection to the engine's HTTP API.
+	Dial(ctx context.Context) (net.Conn, error)
 	Close() error
 }
 
