@@ -260,6 +260,13 @@ func (e *Emulator) create(ctx context.Context, t task) {
 	}
 	st, err := e.eng.Create(ctx, spec)
 	if err != nil {
+		if engine.IsAmbiguous(err) {
+			// Two networks of one name (see engine.inspectByName): ensure it again next
+			// time, which leaves one.
+			e.mu.Lock()
+			delete(e.networks, spec.Network)
+			e.mu.Unlock()
+		}
 		e.fail(t.container, err)
 		return
 	}

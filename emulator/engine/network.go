@@ -35,7 +35,7 @@ const createAttempts = 3
 // remade with one when no container uses it, and kept as it is otherwise.
 func (d *Docker) EnsureNetwork(ctx context.Context, name string,
 	labels map[string]string) (Network, error) {
-	n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{})
+	n, err := d.inspectByName(ctx, name, labels)
 	switch {
 	case errdefs.IsNotFound(err):
 	case err != nil:
@@ -50,7 +50,11 @@ func (d *Docker) EnsureNetwork(ctx context.Context, name string,
 	for range createAttempts {
 		err := d.createPinned(ctx, name, labels)
 		if err == nil || errdefs.IsConflict(err) {
-			return d.inspectNetwork(ctx, name)
+			n, err := d.inspectByName(ctx, name, labels)
+			if err != nil {
+				return Network{}, fmt.Errorf("inspect network %s: %w", name, err)
+			}
+			return networkInfo(n), nil
 		}
 		last = err
 	}
@@ -151,14 +155,6 @@ func splitSubnet(cfgs []network.IPAMConfig) (network.IPAMConfig, bool) {
 			IPRange: low.String()}, true
 	}
 	return network.IPAMConfig{}, false
-}
-
-func (d *Docker) inspectNetwork(ctx context.Context, name string) (Network, error) {
-	n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{})
-	if err != nil {
-		return Network{}, fmt.Errorf("inspect network %s: %w", name, err)
-	}
-	return networkInfo(n), nil
 }
 
 // networkInfo reads the fixed subnet of a network: only a network made with an IP range
