@@ -5,10 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"testing"
 
