@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spinlocal/spinlocal/emulator/dnsname"
 )
 
 // bucketProxy holds the reverse proxy entries, keyed by host name.
@@ -160,6 +162,12 @@ func (e *Emulator) resolveProxy(caller Caller, pid string, in ProxyRequest) (*Pr
 	project, ok := e.projects[pid]
 	if !ok {
 		return nil, notFound()
+	}
+	if e.isPublicName(in.Hostname) {
+		return nil, invalid("InvalidOption", "hostname", fmt.Sprintf("host name %s has the "+
+			"form of Spin's public names (service.stack.environment.%s, or .localhost), "+
+			"which belong to services that publish ports; pick another name", in.Hostname,
+			dnsname.Suffix))
 	}
 	svc, err := e.proxyService(project, in.Stack, in.Service)
 	if err != nil {
@@ -366,4 +374,23 @@ func (e *Emulator) proxyEntry(r *ProxyRoute) ProxyEntry {
 func (e *Emulator) describeRoute(r *ProxyRoute) string {
 	en := e.proxyEntry(r)
 	return fmt.Sprintf("%s/%s/%s:%d", en.Environment, en.Stack, en.Service, en.Port)
+}
+
+// isPublicName reports whether a host name lies in the zone of Spin's dynamic names or is
+// the .localhost twin of one (service.stack.environment.localhost). Callers hold e.mu.
+func (e *Emulator) isPublicName(h string) bool {
+	suffix := strings.ToLower(strings.TrimSuffix(dnsname.Suffix, "."))
+	if suffix != "" && (h == suffix || strings.HasSuffix(h, "."+suffix)) {
+		return true
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) != 4 || labels[3] != "localhost" {
+		return false
+	}
+	for _, p := range e.projects {
+		if strings.EqualFold(p.Name, labels[2]) {
+			return true
+		}
+	}
+	return false
 }

@@ -172,6 +172,10 @@ func TestProxyRefusesBadEntries(t *testing.T) {
 		{func(r *emulator.ProxyRequest) { r.Hostname = "single" }, 422, "needs a domain"},
 		{func(r *emulator.ProxyRequest) { r.Port = 0 }, 422, "1-65535"},
 		{func(r *emulator.ProxyRequest) { r.TLS = "maybe" }, 422, "want terminate"},
+		{func(r *emulator.ProxyRequest) { r.Hostname = "web.mine.dev-cattle.localhost" }, 422,
+			"form of Spin's public names"},
+		{func(r *emulator.ProxyRequest) { r.Hostname = "x.mine.stable.spin.nersc.org" }, 422,
+			"form of Spin's public names"},
 	}
 	for _, tc := range cases {
 		req := good

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -23,9 +25,33 @@ type Entry struct {
 	Hostname string `yaml:"hostname"`
 	Stack    string `yaml:"stack,omitempty"`
 	Service  string `yaml:"service"`
-	Port     int    `yaml:"port"`
+	Port     Port   `yaml:"port"`
 	TLS      string `yaml:"tls,omitempty"`
 }
+
+// Port is a port number, written plain or quoted, as compose files allow.
+type Port int
+
+// UnmarshalYAML reads 8080 or "8080".
+func (p *Port) UnmarshalYAML(n *yaml.Node) error {
+	v, err := strconv.Atoi(strings.TrimSpace(n.Value))
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return fmt.Errorf("line %d: port %q is not a number", n.Line, n.Value)
+	}
+	*p = Port(v)
+	return nil
+}
+
+// normalHost is a host name as the proxy keys it: lower case, no trailing dot.
+func normalHost(h string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
+}
+
+// yamlTypes names the file's parts in decoding errors instead of Go's type names.
+var yamlTypes = strings.NewReplacer("in type proxy.Entry", "in a proxy entry",
+	"in type proxy.file", "at the top of the file (want proxy:)",
+	"into proxy.file", "into the file's top level (want proxy:)",
+	"into []proxy.Entry", "into the proxy list", "into proxy.Entry", "into a proxy entry")
 
 // file is the document: a list under one key, so the format can grow.
 type file struct {
@@ -53,13 +79,15 @@ func ReadFile(path string) ([]Entry, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w (see the comment at the top of a file written by "+
-			"spinlocal proxy add for the format)", path, err)
+		return nil, fmt.Errorf("%s: %s (see the comment at the top of a file written by "+
+			"spinlocal proxy add for the format)", path, yamlTypes.Replace(err.Error()))
 	}
 	seen := map[string]int{}
-	for i, e := range f.Proxy {
+	for i := range f.Proxy {
+		e := &f.Proxy[i]
+		e.Hostname = normalHost(e.Hostname)
 		req := emulator.ProxyRequest{Hostname: e.Hostname, Stack: "-", Service: e.Service,
-			Port: e.Port, TLS: e.TLS}
+			Port: int(e.Port), TLS: e.TLS}
 		if err := emulator.CheckProxyRequest(req); err != nil {
 			return nil, fmt.Errorf("%s: entry %d: %s", path, i+1,
 				emulator.AsAPIError(err).Message)
@@ -73,22 +101,126 @@ func ReadFile(path string) ([]Entry, error) {
 	return f.Proxy, nil
 }
 
-// WriteFile replaces a proxy file through a temporary one, so a crash leaves the old
-// file or the new one, never half of either.
-func WriteFile(path string, entries []Entry) error {
+// AddEntry writes e into the proxy file at path, in place of an entry for the same host
+// name, which it returns; the rest of the file, comments included, is kept. A missing
+// file is made with a header that explains the format.
+func AddEntry(path string, e Entry) (*Entry, error) {
+	e.Hostname = normalHost(e.Hostname)
+	var replaced *Entry
+	err := editFile(path, func(seq *yaml.Node) error {
+		var n yaml.Node
+		if err := n.Encode(e); err != nil {
+			return fmt.Errorf("encode proxy entry: %w", err)
+		}
+		for i, item := range seq.Content {
+			if entryHost(item) != e.Hostname {
+				continue
+			}
+			var old Entry
+			if item.Decode(&old) == nil {
+				replaced = &old
+			}
+			seq.Content[i] = &n
+			return nil
+		}
+		seq.Content = append(seq.Content, &n)
+		return nil
+	})
+	return replaced, err
+}
+
+// RemoveEntry drops the entry for host from the proxy file at path and reports whether
+// there was one; the rest of the file is kept.
+func RemoveEntry(path, host string) (bool, error) {
+	host = normalHost(host)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	found := false
+	err := editFile(path, func(seq *yaml.Node) error {
+		kept := seq.Content[:0]
+		for _, item := range seq.Content {
+			if entryHost(item) == host {
+				found = true
+				continue
+			}
+			kept = append(kept, item)
+		}
+		seq.Content = kept
+		return nil
+	})
+	return found, err
+}
+
+// entryHost reads the host name of an entry node, in lower case.
+func entryHost(item *yaml.Node) string {
+	if item.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		if item.Content[i].Value == "hostname" {
+			return normalHost(item.Content[i+1].Value)
+		}
+	}
+	return ""
+}
+
+// editFile applies edit to the list of entries of the file at path and writes the file
+// back through a temporary one, so a crash leaves the old file or the new one.
+func editFile(path string, edit func(seq *yaml.Node) error) error {
+	raw, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("read proxy file: %w", err)
+	}
+	var doc yaml.Node
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := yaml.Unmarshal(raw, &doc); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if doc.Kind == 0 {
+		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{
+			Kind: yaml.MappingNode, HeadComment: fileHeader}}}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return fmt.Errorf("%s: want a mapping with a proxy list", path)
+	}
+	var seq *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "proxy" {
+			seq = root.Content[i+1]
+		}
+	}
+	if seq == nil {
+		seq = &yaml.Node{Kind: yaml.SequenceNode}
+		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode,
+			Value: "proxy"}, seq)
+	}
+	if seq.Kind != yaml.SequenceNode {
+		// "proxy:" with nothing after it, or null: make it a list.
+		*seq = yaml.Node{Kind: yaml.SequenceNode}
+	}
+	if err := edit(seq); err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	buf.WriteString(fileHeader)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(file{Proxy: entries}); err != nil {
+	if err := enc.Encode(&doc); err != nil {
 		return fmt.Errorf("encode proxy file: %w", err)
 	}
+	return writeAtomic(path, buf.Bytes())
+}
+
+// writeAtomic replaces path through a temporary file in the same folder.
+func writeAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".spin-proxy-*.yml")
 	if err != nil {
 		return fmt.Errorf("write proxy file: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write proxy file: %w", err)
 	}
@@ -102,4 +234,16 @@ func WriteFile(path string, entries []Entry) error {
 		return fmt.Errorf("write proxy file: %w", err)
 	}
 	return nil
+}
+
+// Restore puts back a proxy file's former content (nil: no file), after a change the
+// daemon refused.
+func Restore(path string, old []byte) error {
+	if old == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restore proxy file: %w", err)
+		}
+		return nil
+	}
+	return writeAtomic(path, old)
 }

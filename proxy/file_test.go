@@ -7,23 +7,48 @@ import (
 	"testing"
 )
 
-func TestFileRoundTrip(t *testing.T) {
+func TestAddAndRemoveKeepTheRestOfTheFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
 	if got, err := ReadFile(path); err != nil || got != nil {
 		t.Fatalf("a missing file: %v %v", got, err)
 	}
-	want := []Entry{{Hostname: "a.localhost", Service: "web", Port: 8080},
-		{Hostname: "b.example.org", Stack: "other", Service: "api", Port: 8443,
-			TLS: "passthrough"}}
-	if err := WriteFile(path, want); err != nil {
-		t.Fatal(err)
+	a := Entry{Hostname: "a.localhost", Service: "web", Port: 8080}
+	b := Entry{Hostname: "b.example.org", Stack: "other", Service: "api", Port: 8443,
+		TLS: "passthrough"}
+	for _, e := range []Entry{a, b} {
+		if old, err := AddEntry(path, e); err != nil || old != nil {
+			t.Fatalf("add %s: replaced %v, %v", e.Hostname, old, err)
+		}
 	}
 	got, err := ReadFile(path)
-	if err != nil {
+	if err != nil || len(got) != 2 || got[0] != a || got[1] != b {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+	// A comment the user wrote survives an edit; a name already there is replaced.
+	raw, _ := os.ReadFile(path)
+	edited := strings.Replace(string(raw), "proxy:", "# my own note\nproxy:", 1)
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
-		t.Fatalf("read back %+v, want %+v", got, want)
+	moved := a
+	moved.Port = 9090
+	old, err := AddEntry(path, moved)
+	if err != nil || old == nil || old.Port != 8080 {
+		t.Fatalf("replace: old %+v, %v", old, err)
+	}
+	if found, err := RemoveEntry(path, "B.example.org"); err != nil || !found {
+		t.Fatalf("remove: %v %v", found, err)
+	}
+	raw, _ = os.ReadFile(path)
+	if !strings.Contains(string(raw), "# my own note") {
+		t.Fatalf("the user's comment is gone:\n%s", raw)
+	}
+	got, err = ReadFile(path)
+	if err != nil || len(got) != 1 || got[0] != moved {
+		t.Fatalf("after the edits %+v, %v", got, err)
+	}
+	if found, err := RemoveEntry(path, "nothing.localhost"); err != nil || found {
+		t.Fatalf("remove of an unknown name: %v %v", found, err)
 	}
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".spin-proxy-*"))
 	if len(left) != 0 {
@@ -31,11 +56,28 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 }
 
+// Names are kept in lower case without a trailing dot, and a quoted port is a port, as in
+// compose files.
+func TestFileNormalises(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	text := "proxy:\n  - {hostname: App.Localhost., service: web, port: \"8080\"}\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(path)
+	if err != nil || len(got) != 1 || got[0].Hostname != "app.localhost" || got[0].Port != 8080 {
+		t.Fatalf("read %+v, %v", got, err)
+	}
+}
+
 func TestBadFilesSayWhatIsWrong(t *testing.T) {
 	cases := map[string]string{
 		"proxy: [": "did not find expected node",
-		"proxy:\n  - hostname: a.localhost\n    servce: x\n": "field servce not found",
-		"proxy:\n  - hostname: a.localhost\n    port: 80\n":  "needs a stack and a service",
+		"proxy:\n  - hostname: a.localhost\n    servce: x\n": "field servce not found " +
+			"in a proxy entry",
+		"proxy:\n  - {hostname: a.localhost, service: web, port: eighty}\n": "port " +
+			"\"eighty\" is not a number",
+		"proxy:\n  - hostname: a.localhost\n    port: 80\n": "needs a stack and a service",
 		"proxy:\n  - hostname: bad_name.localhost\n    service: web\n    port: 80\n": "'_' " +
 			"is not allowed",
 		"proxy:\n  - hostname: a.localhost\n    service: web\n    port: 70000\n": "1-65535",

@@ -35,6 +35,12 @@ func (s *Server) handler(secure bool) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := hostOnly(r.Host)
+		if r.TLS != nil && hostOnly(r.TLS.ServerName) != host {
+			// The certificate was for the SNI name: the Host header may not pick another.
+			http.Error(w, fmt.Sprintf("spinlocal proxy: this connection was opened for %s, "+
+				"not %s", hostOnly(r.TLS.ServerName), host), http.StatusMisdirectedRequest)
+			return
+		}
 		t, ok := s.cfg.Table.ProxyTarget(host)
 		switch {
 		case !ok:

@@ -207,3 +207,26 @@ func TestCAIsKeptAcrossRestarts(t *testing.T) {
 		t.Fatalf("a leaf of the reloaded CA does not verify against the first: %v", err)
 	}
 }
+
+// A terminated connection serves the name its certificate was for: a Host header naming
+// another entry is refused.
+func TestHostHeaderMustMatchTheTLSName(t *testing.T) {
+	s, tb, ca := startProxy(t)
+	tb.set("a.example.org", emulator.ProxyTerminate, named(t, "a"))
+	tb.set("b.example.org", emulator.ProxyTerminate, named(t, "b"))
+	req, err := http.NewRequest(http.MethodGet, "https://a.example.org/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "b.example.org"
+	resp, err := clientFor(ca, s.HTTPSAddr().String()).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest ||
+		!strings.Contains(string(body), "opened for a.example.org, not b.example.org") {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,15 +107,14 @@ func runProxyAdd(c *cli.Context) error {
 			"--service web --port 8080 %s", host)
 	}
 	path := proxyFilePath(c)
-	entries, err := proxy.ReadFile(path)
-	if err != nil {
+	if _, err := proxy.ReadFile(path); err != nil {
 		return fmt.Errorf("%w; fix the file or remove it", err)
 	}
 	if err := checkStackFlag(c.String("stack")); err != nil {
 		return err
 	}
 	entry := proxy.Entry{Hostname: host, Stack: c.String("stack"),
-		Service: c.String("service"), Port: c.Int("port"), TLS: c.String("tls")}
+		Service: c.String("service"), Port: proxy.Port(c.Int("port")), TLS: c.String("tls")}
 	if entry.TLS == emulator.ProxyTerminate {
 		entry.TLS = ""
 	}
@@ -130,37 +130,64 @@ func runProxyAdd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// The file first, so a file that cannot be written changes nothing; then the daemon,
+	// and the file back as it was if the daemon refuses.
+	before, err := readIfThere(path)
+	if err != nil {
+		return err
+	}
+	replaced, err := proxy.AddEntry(path, entry)
+	if err != nil {
+		return err
+	}
 	out := c.App.Writer
-	applied := false
+	var set []emulator.ProxyEntry
 	if cl != nil {
-		set, err := cl.SetProxy(c.Context, req)
+		e, err := cl.SetProxy(c.Context, req)
 		var apiErr *client.Error
 		switch {
 		case errors.As(err, &apiErr) && apiErr.FieldName == "stack":
 			fmt.Fprintf(out, "%s; the entry takes effect at the next spinlocal up\n",
 				apiErr.Message)
 		case err != nil:
+			if rerr := proxy.Restore(path, before); rerr != nil {
+				return fmt.Errorf("proxy entry %s: %w (and %w)", host, err, rerr)
+			}
 			return fmt.Errorf("proxy entry %s: %w; the proxy file is unchanged", host, err)
 		default:
-			applied = true
-			defer printProxyURLs(c.Context, cl, out, []emulator.ProxyEntry{set})
+			set = append(set, e)
 		}
 	}
-	kept := entries[:0]
-	for _, e := range entries {
-		if e.Hostname != host {
-			kept = append(kept, e)
-		}
-	}
-	if err := proxy.WriteFile(path, append(kept, entry)); err != nil {
-		return err
+	if replaced != nil {
+		fmt.Fprintf(out, "Replaced %s -> %s/%s:%d\n", host, stackOr(replaced.Stack, stack),
+			replaced.Service, replaced.Port)
 	}
 	fmt.Fprintf(out, "Saved %s -> %s/%s:%d in %s\n", host, req.Stack, req.Service,
 		req.Port, path)
-	if cl == nil && !applied {
+	if cl == nil {
 		fmt.Fprintln(out, "No daemon answers; the entry takes effect at the next spinlocal up")
 	}
+	printProxyURLs(c.Context, cl, out, set)
 	return nil
+}
+
+func stackOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// readIfThere reads a file, nil when there is none.
+func readIfThere(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return raw, nil
 }
 
 func runProxyRm(c *cli.Context) error {
@@ -168,9 +195,12 @@ func runProxyRm(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := emulator.CheckProxyRequest(emulator.ProxyRequest{Hostname: host, Stack: "-",
+		Service: "-", Port: 1}); err != nil {
+		return errors.New(emulator.AsAPIError(err).Message)
+	}
 	path := proxyFilePath(c)
-	entries, err := proxy.ReadFile(path)
-	if err != nil {
+	if _, err := proxy.ReadFile(path); err != nil {
 		return fmt.Errorf("%w; fix the file or remove it", err)
 	}
 	out := c.App.Writer
@@ -190,17 +220,12 @@ func runProxyRm(c *cli.Context) error {
 			fmt.Fprintf(out, "The proxy no longer serves %s\n", host)
 		}
 	}
-	kept := entries[:0]
-	for _, e := range entries {
-		if e.Hostname != host {
-			kept = append(kept, e)
-		}
+	inFile, err := proxy.RemoveEntry(path, host)
+	if err != nil {
+		return err
 	}
-	if len(kept) < len(entries) {
+	if inFile {
 		found = true
-		if err := proxy.WriteFile(path, kept); err != nil {
-			return err
-		}
 		fmt.Fprintf(out, "Removed %s from %s\n", host, path)
 	}
 	if !found {
@@ -251,14 +276,16 @@ func runProxyLs(c *cli.Context) error {
 		fmt.Fprintln(c.App.ErrWriter, "No daemon answers; only the proxy file is listed")
 	}
 	if ferr != nil {
-		return fmt.Errorf("%w; the daemon keeps the entries it had", ferr)
+		return fmt.Errorf("%w; its entries are not listed", ferr)
 	}
 	return nil
 }
 
 // caTrustHelp says how to trust the CA on the usual systems.
 const caTrustHelp = `spinlocal's CA certificate: %[1]s
-It signs the certificates of the proxy's HTTPS side (only this daemon has its key).
+It signs the certificates of the proxy's HTTPS side (only this daemon has its key), for
+any host name a key holder of this daemon adds: trust it system-wide only on a machine
+whose daemon you alone use; curl --cacert trusts it for one command only.
 
 Trust it for one command:
   curl --cacert %[1]s https://HOSTNAME:PORT/
@@ -286,19 +313,18 @@ func runProxyCA(c *cli.Context) error {
 		_, err = c.App.Writer.Write(pem)
 		return err
 	}
-	// The daemon's own copy, when this user can read it; else a copy in the temp dir.
+	// The daemon's own copy, when this user can read it; else the user saves one.
 	path := ""
 	if cl, err := daemonClient(c); err == nil && cl != nil {
 		if list, err := cl.Proxy(c.Context); err == nil {
 			path = list.Proxy.CAPath
 		}
 	}
-	if onDisk, err := os.ReadFile(path); path == "" || err != nil || string(onDisk) !=
-		string(pem) {
-		path = filepath.Join(os.TempDir(), "spinlocal-ca.pem")
-		if err := os.WriteFile(path, pem, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
+	if onDisk, err := os.ReadFile(path); path == "" || err != nil ||
+		string(onDisk) != string(pem) {
+		fmt.Fprintf(c.App.Writer, "The daemon's CA file cannot be read here; save its "+
+			"certificate first:\n  spinlocal proxy ca --pem > spinlocal-ca.pem\n\n")
+		path = "spinlocal-ca.pem"
 	}
 	fmt.Fprintf(c.App.Writer, caTrustHelp, path)
 	return nil

@@ -152,4 +152,31 @@ func TestReloadAppliesTheProxyFileAndKeepsTheLastGood(t *testing.T) {
 	if got := hostnames(d.Emu.ProxyEntries()); got != "two.localhost" {
 		t.Fatalf("entries after a good change: %s", got)
 	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	r.expect("reload: .*was deleted; the stack's proxy entries are cleared")
+	if got := hostnames(d.Emu.ProxyEntries()); got != "" {
+		t.Fatalf("entries after the file was deleted: %s", got)
+	}
+}
+
+// One save that renames a service in the compose file and in the proxy file is applied
+// stack first, so the entry finds its new service.
+func TestReloadAppliesTheStackBeforeTheProxy(t *testing.T) {
+	d := apitest.StartClean(t)
+	r := newWatchRig(t, d, "pxorder", idleStack())
+	file := filepath.Join(r.dir, proxy.FileName)
+	r.start(&watcher{proxy: &proxyPlan{path: file}})
+	renamed := strings.Replace(idleStack(), "  web:", "  webnew:", 1)
+	r.save(renamed)
+	if err := os.WriteFile(file, []byte(
+		"proxy:\n  - {hostname: new.localhost, service: webnew, port: 8080}\n"),
+		0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.expect("reload: .*applied, 1 proxy entries")
+	if got := d.Emu.ProxyEntries(); len(got) != 1 || got[0].Service != "webnew" {
+		t.Fatalf("entries: %+v", got)
+	}
 }

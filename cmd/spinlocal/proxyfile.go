@@ -59,24 +59,29 @@ func readProxyPlan(c *cli.Context, p *compose.Project) (*proxyPlan, error) {
 }
 
 // apply makes the daemon's entries for the stack those of the file, and sets entries the
-// file gives for other stacks one by one. It returns the entries in force.
+// file gives for other stacks one by one. Without a file it leaves the daemon's entries
+// alone. It returns the entries in force.
 func (pp *proxyPlan) apply(ctx context.Context, cl *client.Client, stack string) (
 	[]emulator.ProxyEntry, error) {
-	var own []emulator.ProxyRequest
-	var others []emulator.ProxyRequest
+	if _, err := os.Stat(pp.path); err != nil && len(pp.entries) == 0 {
+		return nil, nil
+	}
+	return pp.applyAfter(ctx, cl, stack, nil)
+}
+
+// applyAfter applies the file as apply does, also without a file (no entries), and
+// removes the entries for other stacks that prev had and the file no longer has.
+func (pp *proxyPlan) applyAfter(ctx context.Context, cl *client.Client, stack string,
+	prev *proxyPlan) ([]emulator.ProxyEntry, error) {
+	var own, others []emulator.ProxyRequest
+	kept := map[string]bool{}
 	for _, e := range pp.entries {
 		req := entryRequest(e, stack)
+		kept[req.Hostname] = true
 		if req.Stack == stack {
 			own = append(own, req)
 		} else {
 			others = append(others, req)
-		}
-	}
-	if len(own) == 0 && len(others) == 0 {
-		// No file, or an empty one: leave entries made with `spinlocal proxy add` alone
-		// unless the file exists and says there are none.
-		if _, err := os.Stat(pp.path); err != nil {
-			return nil, nil
 		}
 	}
 	set, err := cl.SyncProxy(ctx, stack, own)
@@ -90,6 +95,18 @@ func (pp *proxyPlan) apply(ctx context.Context, cl *client.Client, stack string)
 		}
 		set = append(set, e)
 	}
+	if prev == nil {
+		return set, nil
+	}
+	for _, e := range prev.entries {
+		req := entryRequest(e, stack)
+		if req.Stack == stack || kept[req.Hostname] {
+			continue
+		}
+		if err := cl.RemoveProxy(ctx, req.Hostname); err != nil && !client.IsNotFound(err) {
+			return set, fmt.Errorf("%s: remove %s: %w", pp.path, req.Hostname, err)
+		}
+	}
 	return set, nil
 }
 
@@ -99,7 +116,7 @@ func entryRequest(e proxy.Entry, stack string) emulator.ProxyRequest {
 		stack = e.Stack
 	}
 	return emulator.ProxyRequest{Hostname: e.Hostname, Stack: stack, Service: e.Service,
-		Port: e.Port, TLS: e.TLS}
+		Port: int(e.Port), TLS: e.TLS}
 }
 
 // printProxyURLs says where each entry is served and, once, how to trust the CA.
@@ -122,7 +139,7 @@ func printProxyURLs(ctx context.Context, cl *client.Client, out io.Writer,
 			continue
 		}
 		fmt.Fprintf(out, "%s/%s: %s (reverse proxy)\n", e.Stack, e.Service, u)
-		tls = tls || list.Proxy.HTTPS != ""
+		tls = tls || (list.Proxy.HTTPS != "" && e.TLS == emulator.ProxyTerminate)
 	}
 	if tls {
 		fmt.Fprintf(out, "The proxy's certificates are signed by spinlocal's CA, %s "+

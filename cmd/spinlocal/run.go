@@ -48,6 +48,9 @@ func runCommand() *cli.Command {
 		Flags: append(composeFlags(),
 			&cli.DurationFlag{Name: "timeout", EnvVars: []string{"SPINLOCAL_TIMEOUT"},
 				Value: 5 * time.Minute, Usage: "how long to wait for the stack to be ready"},
+			&cli.BoolFlag{Name: "replace", EnvVars: []string{"SPINLOCAL_REPLACE"},
+				Usage: "take over a stack of the same name that is already deployed (it is " +
+					"removed at the end like run's own)"},
 			&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"},
 				EnvVars: []string{"SPINLOCAL_VOLUMES"},
 				Usage:   "at teardown also remove environment volumes, as down -v does"},
@@ -87,6 +90,9 @@ func runRun(c *cli.Context) error {
 	}
 	cl, err := connect(ctx, base, c.String("state-dir"), c.String("environment"))
 	if err != nil {
+		return err
+	}
+	if err := checkNoStack(ctx, cl, project.Name, c.Bool("replace")); err != nil {
 		return err
 	}
 	code, err := deployAndRun(ctx, c, cl, project, plan, relay)
@@ -219,4 +225,23 @@ func teardown(parent context.Context, cl *client.Client, name string, volumes bo
 		return fmt.Errorf("teardown: %w", err)
 	}
 	return nil
+}
+
+// checkNoStack refuses to run against a stack deployed before: run removes its stack at
+// the end, and one a user deployed (make demo, say) is not run's to remove.
+func checkNoStack(ctx context.Context, cl *client.Client, name string, replace bool) error {
+	if replace {
+		return nil
+	}
+	stack, err := cl.FindByName(ctx, "stacks", name, nil)
+	if err != nil {
+		return fmt.Errorf("look for stack %s: %w", name, err)
+	}
+	if stack == nil {
+		return nil
+	}
+	return fmt.Errorf("stack %s is already deployed; run deploys a stack of its own and "+
+		"removes it at the end, so it leaves this one alone: remove it first (spinlocal "+
+		"down -s %s), pick another name with -s, or pass --replace to let run take it over "+
+		"and remove it; nothing was deployed", name, name)
 }

@@ -219,3 +219,30 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
+
+// A stack deployed before (make demo's, say) is not run's: run refuses to start and leaves
+// it running, unless --replace lets it take the stack over and remove it at the end.
+func TestRunLeavesAStackDeployedBeforeAlone(t *testing.T) {
+	d := apitest.StartClean(t)
+	file := writeProject(t, "mine", "version: '2'\nservices:\n  web:\n    image: "+
+		apitest.Image()+"\n    command: "+apitest.IdleCommand+"\n", "")
+	if out, err := run(t, append([]string{"up", "-d", "-f", file}, daemonArgs(d)...)...); err != nil {
+		t.Fatalf("up: %v\n%s", err, out)
+	}
+	args := append([]string{"run", "-f", file}, daemonArgs(d)...)
+	out, code, err := runApp(t, strings.NewReader(""), append(args, "--", "true")...)
+	if code != 1 || err == nil || !strings.Contains(err.Error(), "already deployed") ||
+		!strings.Contains(err.Error(), "nothing was deployed") {
+		t.Fatalf("run over an existing stack: status %d, err %v:\n%s", code, err, out)
+	}
+	if st, err := d.Client.FindByName(t.Context(), "stacks", "mine", nil); err != nil ||
+		st == nil {
+		t.Fatalf("the stack deployed before is gone: %v", err)
+	}
+	out, code, err = runApp(t, strings.NewReader(""),
+		append(args, "--replace", "--", "true")...)
+	if code != 0 || err != nil {
+		t.Fatalf("run --replace: status %d, err %v:\n%s", code, err, out)
+	}
+	requireNoStacks(t, d)
+}

@@ -63,8 +63,12 @@ func (w *watcher) run(ctx context.Context) error {
 	w.watched, w.gone = map[string]bool{}, map[string]bool{}
 	w.changed, w.touched = map[string]bool{}, map[string]string{}
 	w.sync()
+	watching := len(p.Files) + len(w.files.secrets)
+	if w.proxy != nil {
+		watching++
+	}
 	fmt.Fprintf(w.out, "reload: watching %d files of stack %s; a save upgrades the services "+
-		"it changes\n", len(p.Files)+len(w.files.secrets), p.Name)
+		"it changes\n", watching, p.Name)
 
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
@@ -163,9 +167,11 @@ func (w *watcher) act(ctx context.Context) {
 // new containers. Whatever goes wrong, the stack keeps running as it was.
 func (w *watcher) reloadFiles(ctx context.Context, changed map[string]bool) map[string]bool {
 	defer w.sync()
-	if w.proxy != nil && changed[w.proxy.path] {
+	proxyChanged := w.proxy != nil && changed[w.proxy.path]
+	if proxyChanged {
 		delete(changed, w.proxy.path)
-		w.reloadProxy(ctx)
+		// After the stack: an entry may name a service the same save adds.
+		defer w.reloadProxy(ctx)
 		if len(changed) == 0 {
 			return nil
 		}
@@ -330,7 +336,8 @@ func (w *watcher) recheckFolders() bool {
 	return back
 }
 
-// reloadProxy applies the proxy file again; a bad file leaves the entries as they were.
+// reloadProxy applies the proxy file again; a bad file leaves the entries as they were,
+// and a deleted one clears them.
 func (w *watcher) reloadProxy(ctx context.Context) {
 	entries, err := proxy.ReadFile(w.proxy.path)
 	if err != nil {
@@ -338,7 +345,7 @@ func (w *watcher) reloadProxy(ctx context.Context) {
 		return
 	}
 	next := &proxyPlan{path: w.proxy.path, entries: entries}
-	set, err := next.apply(ctx, w.cl, w.project.Name)
+	set, err := next.applyAfter(ctx, w.cl, w.project.Name, w.proxy)
 	if err != nil {
 		if ctx.Err() == nil {
 			fmt.Fprintf(w.out, "reload: %v; the proxy keeps its entries as they were\n", err)
@@ -346,6 +353,11 @@ func (w *watcher) reloadProxy(ctx context.Context) {
 		return
 	}
 	w.proxy = next
+	if _, err := os.Stat(next.path); err != nil {
+		fmt.Fprintf(w.out, "reload: %s was deleted; the stack's proxy entries are cleared\n",
+			watchShort(next.path))
+		return
+	}
 	fmt.Fprintf(w.out, "reload: %s applied, %d proxy entries\n", watchShort(next.path),
 		len(set))
 	printProxyURLs(ctx, w.cl, w.out, set)
