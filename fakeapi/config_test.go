@@ -6,9 +6,10 @@ import (
 	"github.com/spinlocal/spinlocal/fakeapi/apitest"
 )
 
-// `rancher config` takes the address a user types (the bare daemon URL, to which the CLI's
-// client adds /v2-beta), bootstraps the schemas from it, keeps the collection link of the "schema" schema as its URL, lists the
-// environments to offer them, and every later command starts from that URL.
+// `rancher config` takes the address a user types (the bare daemon URL, to which the
+// CLI's client adds /v2-beta), bootstraps the schemas from it, keeps the collection link
+// of the "schema" schema as its URL, lists the environments to offer them, and every
+// later command starts from that URL.
 func TestConfigAsTheCLIDoesIt(t *testing.T) {
 	d := apitest.StartClean(t)
 	c := d.Client
