@@ -89,16 +89,35 @@ func clientUser() string {
 	return loginName()
 }
 
+// clientKeys are the keys client commands made, one per user, in client-key.json. An
+// older file held one key with its user; it is read as that user's.
+type clientKeys struct {
+	clientKey
+	Users map[string]clientKey `json:"users,omitempty"`
+}
+
 // connect returns a client with a working key for the daemon at base, minting one (with
-// the admin token in stateDir) when there is none or the old one is refused.
+// the admin token in stateDir) when this user has none or the old one is refused.
 func connect(ctx context.Context, base, stateDir, env string) (*client.Client, error) {
 	path := filepath.Join(stateDir, "client-key.json")
-	var k clientKey
+	var keys clientKeys
 	if raw, err := os.ReadFile(path); err == nil {
-		_ = json.Unmarshal(raw, &k)
+		_ = json.Unmarshal(raw, &keys)
+	}
+	if keys.Users == nil {
+		keys.Users = map[string]clientKey{}
+	}
+	if keys.AccessKey != "" {
+		if _, ok := keys.Users[keys.User]; !ok {
+			keys.Users[keys.User] = keys.clientKey
+		}
 	}
 	user := clientUser()
-	if k.AccessKey != "" && (k.User == "" || k.User == user) {
+	k, ok := keys.Users[user]
+	if !ok && keys.User == "" && keys.AccessKey != "" {
+		k, ok = keys.clientKey, true // a key saved without its user
+	}
+	if ok && k.AccessKey != "" {
 		cl := client.New(base, k.AccessKey, k.SecretKey)
 		err := cl.UseEnvironment(ctx, env)
 		var apiErr *client.Error
@@ -111,13 +130,15 @@ func connect(ctx context.Context, base, stateDir, env string) (*client.Client, e
 		return nil, fmt.Errorf("no key for the daemon at %s and no admin token to make "+
 			"one (%w); pass the daemon's --state-dir", base, err)
 	}
-	k.User = user
+	k = clientKey{User: user}
 	k.AccessKey, k.SecretKey, err = client.MintKey(ctx, base, string(tok), user)
 	if err != nil {
 		return nil, fmt.Errorf("%w (client commands act as SPINLOCAL_USER, else your login "+
 			"name)", err)
 	}
-	raw, _ := json.Marshal(k)
+	keys.Users[user] = k
+	keys.clientKey = clientKey{}
+	raw, _ := json.Marshal(keys)
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		return nil, fmt.Errorf("save client key: %w", err)
 	}

@@ -93,3 +93,28 @@ func TestServeRefusesABadDaemonConfig(t *testing.T) {
 		t.Fatalf("serve with a bad config: %v\n%s", err, out)
 	}
 }
+
+// Client commands keep one key per user: switching SPINLOCAL_USER back and forth reuses
+// each user's key instead of minting a new one every time.
+func TestClientKeysPerUser(t *testing.T) {
+	d := apitest.StartClean(t)
+	keyOf := func(user string) string {
+		t.Helper()
+		t.Setenv("SPINLOCAL_USER", user)
+		cl, err := connect(t.Context(), d.Server.URL, d.StateDir, "dev-cattle")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl.AccessKey
+	}
+	alice, bob := keyOf("alice"), keyOf("bob")
+	if alice == bob {
+		t.Fatal("two users share a key")
+	}
+	if again := keyOf("alice"); again != alice {
+		t.Fatalf("alice got a new key %s after bob's, want %s again", again, alice)
+	}
+	if again := keyOf("bob"); again != bob {
+		t.Fatalf("bob got a new key %s, want %s again", again, bob)
+	}
+}

@@ -57,5 +57,10 @@ func newApp() *cli.App {
 			proxyCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(c.App.ErrWriter, "spinlocal: there is no command %q; spinlocal "+
+				"--help lists them\n", name)
+			cli.OsExiter(1)
+		},
 	}
 }
