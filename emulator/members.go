@@ -344,6 +344,10 @@ func (e *Emulator) fail(id string, err error) {
 	svc.Failures++
 	backoff := time.Duration(1<<min(svc.Failures, 6)) * time.Second
 	svc.RetryAt = time.Now().Add(backoff)
+	switch svc.State {
+	case "upgrading", "finishing-upgrade", "rolling-back":
+		svc.ErrorDuring = svc.State
+	}
 	setState(&svc.Meta, "error", fmt.Sprintf("%s: %s", c.Name, msg))
 	e.persist(svc)
 }

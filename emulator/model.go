@@ -80,6 +80,9 @@ type Service struct {
 	RetryAt time.Time `json:"retryAt,omitzero"`
 	// Failures counts consecutive failed attempts, for the retry backoff.
 	Failures int `json:"failures,omitempty"`
+	// ErrorDuring is the upgrade state a service was in when a container failed; the
+	// service goes back to it once its containers run.
+	ErrorDuring string `json:"errorDuring,omitempty"`
 	// RetainedIPs holds, with retainIp, the address each unit member keeps across its
 	// replacements, by member key (see memberKey).
 	RetainedIPs map[string]string `json:"retainedIps,omitempty"`

@@ -96,7 +96,16 @@ func (e *Emulator) planService(svc *Service, now time.Time) []task {
 			}
 		}
 		return tasks
-	case "activating", "active", "updating-active", "error", "restarting":
+	case "error":
+		if !runsContainers(svc) {
+			return nil
+		}
+		if svc.ErrorDuring != "" {
+			// Failed mid-upgrade: go on with the upgrade's work (no new batch meanwhile).
+			return e.planUpgrade(svc, svc.ErrorDuring, live, now)
+		}
+		return e.planRunning(svc, live, now, nil)
+	case "activating", "active", "updating-active", "restarting":
 		if !runsContainers(svc) {
 			return nil
 		}
@@ -105,7 +114,7 @@ func (e *Emulator) planService(svc *Service, now time.Time) []task {
 		if !runsContainers(svc) {
 			return nil
 		}
-		return e.planUpgrade(svc, live, now)
+		return e.planUpgrade(svc, svc.State, live, now)
 	}
 	return nil
 }

@@ -11,10 +11,12 @@ import (
 //	upgraded           keep the new units running, the retired ones stopped
 //	finishing-upgrade  remove the retired containers
 //	rolling-back       remove the new containers, then start the retired ones again
-func (e *Emulator) planUpgrade(svc *Service, live []*Container, now time.Time) []task {
+// state is the service's state, or the upgrade state it failed in (see ErrorDuring).
+func (e *Emulator) planUpgrade(svc *Service, state string, live []*Container,
+	now time.Time) []task {
 	var tasks []task
 	startFirst := svc.Upgrade != nil && svc.Upgrade.StartFirst
-	switch svc.State {
+	switch state {
 	case "finishing-upgrade":
 		for _, c := range live {
 			if c.Retired {

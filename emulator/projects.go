@@ -54,6 +54,11 @@ func validProjectName(n string) error {
 			ok = false
 		}
 	}
+	if hasPrefix(strings.ToLower(n), prefixProject) {
+		return invalid("InvalidCharacters", "name", fmt.Sprintf("environment name %q has "+
+			"the form of an environment id (1a<number>), which the CLI would take for one; "+
+			"choose another name", n))
+	}
 	if !ok {
 		return invalid("InvalidCharacters", "name", fmt.Sprintf("environment name %q is not "+
 			"allowed: use letters, digits and '-' (not first or last), at most %d "+
@@ -90,6 +95,11 @@ func (e *Emulator) CreateProject(caller Caller, in ProjectInput) (Project, error
 	defer e.mu.Unlock()
 	for _, p := range e.projects {
 		if p.Removed == nil && strings.EqualFold(p.Name, in.Name) {
+			if !e.visible(caller, p) {
+				// Someone else's private environment: say no more than that it is taken.
+				return Project{}, invalid("NotUnique", "name", fmt.Sprintf(
+					"the environment name %s is taken; choose another name", in.Name))
+			}
 			return Project{}, invalid("NotUnique", "name", fmt.Sprintf(
 				"an environment named %s already exists (%s); choose another name",
 				p.Name, p.ID))
@@ -153,7 +163,7 @@ func (e *Emulator) ProjectAction(caller Caller, id, action string) (Project, err
 	if err := e.put(append(changed, p)...); err != nil {
 		return Project{}, err
 	}
-	e.log.Info("environment "+action+"d", "id", p.ID, "name", p.Name)
+	e.log.Info("environment "+action+" started", "id", p.ID, "name", p.Name)
 	e.Kick()
 	return *p, nil
 }
@@ -227,6 +237,10 @@ func (e *Emulator) RemoveProject(caller Caller, id string) (Project, error) {
 	case "removing", "removed":
 		return *p, nil
 	case "inactive":
+	case "deactivating":
+		return Project{}, &APIError{Status: 405, Code: "Method not allowed", Message: fmt.
+			Sprintf("environment %s is still deactivating (its services are stopping): "+
+				"remove it once rancher env ls -a shows it inactive", p.Name)}
 	default:
 		return Project{}, &APIError{Status: 405, Code: "Method not allowed", Message: fmt.
 			Sprintf("environment %s is %s: deactivate it first (rancher env deactivate %s), "+

@@ -214,6 +214,9 @@ func (e *Emulator) ServiceAction(caller Caller, pid, id, action string,
 	if err := e.writable(pid); err != nil {
 		return Service{}, err
 	}
+	if action == "activate" || action == "deactivate" {
+		svc.ErrorDuring = "" // a failed upgrade step is over once the user acts
+	}
 	switch action {
 	case "activate":
 		setState(&svc.Meta, "activating", "")

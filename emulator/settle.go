@@ -47,7 +47,15 @@ func (e *Emulator) settleService(svc *Service) {
 		if svc.State == "restarting" && anyPending(live) {
 			settled = false
 		}
-		if settled {
+		switch {
+		case svc.ErrorDuring != "":
+			// Back to the upgrade step that failed once the failed member runs; the
+			// upgrade goes on and settles from there.
+			if !anyIn(current(live), "error", "creating", "starting") {
+				setState(&svc.Meta, svc.ErrorDuring, "")
+				svc.ErrorDuring, svc.Failures = "", 0
+			}
+		case settled:
 			setState(&svc.Meta, "active", "")
 			svc.Failures = 0
 		}
@@ -231,4 +239,15 @@ func anyPending(cs []*Container) bool {
 		}
 	}
 	return false
+}
+
+// current leaves out the retired containers of an upgrade.
+func current(live []*Container) []*Container {
+	var out []*Container
+	for _, c := range live {
+		if !c.Retired {
+			out = append(out, c)
+		}
+	}
+	return out
 }

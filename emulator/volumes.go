@@ -210,9 +210,8 @@ func (e *Emulator) ensureDockerVolume(ctx context.Context, v Volume) error {
 		// Environment and volume names both hold '-': env a's volume b-c and env a-b's
 		// volume c would share one Docker volume.
 		return &APIError{Status: 409, Code: "Conflict", Message: fmt.Sprintf("Docker volume "+
-			"%s already holds a volume of environment %s; choose another volume name, or "+
-			"remove it (docker volume rm %s) if its data is not needed", v.DockerName,
-			owner, v.DockerName)}
+			"%s already holds the data of a volume of another environment (names with "+
+			"'-' can meet this way); choose another volume name", v.DockerName)}
 	}
 	return nil
 }

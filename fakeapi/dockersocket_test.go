@@ -275,6 +275,20 @@ func TestDockerSocketAsTheCLIDoesIt(t *testing.T) {
 		t.Fatalf("exec inspect: %d %s", status, raw)
 	}
 
+	// Output too large to pass whole through the Rancher CLI is withheld with a message,
+	// and the exit code says so, rather than arriving cut short with 0.
+	id = execCreate(t, hc, mine.Str("name"), map[string]any{"AttachStdout": true,
+		"AttachStderr": true, "Cmd": []string{"sh", "-c", "seq 1 200000"}})
+	stdout, stderr = demux(t, execStart(t, d.Client, id, false, ""))
+	if stdout != "" || !strings.Contains(stderr, "more than rancher docker exec without -i "+
+		"passes whole") || !strings.Contains(stderr, "spinlocal exec") {
+		t.Fatalf("large output: stdout %d bytes, stderr %q", len(stdout), stderr)
+	}
+	status, raw = dockerCall(t, hc, "GET", "/v1.41/exec/"+id+"/json", nil)
+	if err := json.Unmarshal(raw, &done); status != 200 || err != nil || done.ExitCode != 1 {
+		t.Fatalf("exec inspect after withheld output: %d %s", status, raw)
+	}
+
 	// An interactive shell: input goes in while output comes back.
 	id = execCreate(t, hc, mine.Str("name"), map[string]any{"AttachStdin": true,
 		"AttachStdout": true, "AttachStderr": true, "Tty": true, "Cmd": []string{"sh"}})

@@ -244,6 +244,8 @@ func TestEnvironmentRefusals(t *testing.T) {
 			"projectTemplateId": "1pt9"}, 422, []string{"1pt9", "Cattle"}},
 		{"bad-name", http.MethodPost, "/projects", map[string]any{"name": "my_env"},
 			422, []string{"letters, digits and '-'"}},
+		{"id-like-name", http.MethodPost, "/projects", map[string]any{"name": "1a99"},
+			422, []string{"form of an environment id"}},
 		{"rm-builtin", http.MethodDelete, "/projects/" + emulator.DefaultProjectID, nil,
 			401, []string{"dev-cattle", "NERSC"}},
 		{"deactivate-builtin", http.MethodPost, "/projects/1a736936/?action=deactivate",
@@ -271,6 +273,14 @@ func TestEnvironmentRefusals(t *testing.T) {
 	_, err = accountCall(t, wilma, http.MethodPost, "/projects/"+p.Str("id")+
 		"/?action=deactivate", nil)
 	wantAPIError(t, "deactivate by another user", err, 404)
+	// Taking the name is refused without telling the other environment's id.
+	_, err = accountCall(t, wilma, http.MethodPost, "/projects", map[string]any{
+		"name": "mine"})
+	wantAPIError(t, "another user's name", err, 422, "name mine is taken")
+	var apiErr *client.Error
+	if asAPIError(err, &apiErr) && strings.Contains(apiErr.Message, p.Str("id")) {
+		t.Errorf("the refusal tells another user's environment id: %s", apiErr.Message)
+	}
 	wilma.Project = p.Str("id")
 	_, err = wilma.List(t.Context(), "stacks", url.Values{})
 	wantAPIError(t, "another user's environment scope", err, 404)

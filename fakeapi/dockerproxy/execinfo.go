@@ -16,8 +16,9 @@ var errNoExec = errors.New("no such exec instance")
 
 // execInfo is what the proxy needs to know of an exec instance.
 type execInfo struct {
-	ContainerID string
-	OpenStdin   bool
+	ContainerID   string
+	OpenStdin     bool
+	ProcessConfig struct{ Tty bool }
 }
 
 // inspectExec asks Docker about an exec instance, on a connection of its own: the

@@ -14,6 +14,7 @@ const (
 	replyList         // container list: the caller's containers, under their Cattle names
 	replyInfo         // engine info: proxy settings hidden, the caller's container counts
 	replyEvents       // event stream: the caller's containers only
+	replyExec         // exec inspection: exit code 1 when its output was withheld
 )
 
 // verdict is what the proxy does with one request.
@@ -97,8 +98,10 @@ func containerRoute(method string, seg []string) verdict {
 // execRoute decides /exec/{id}/{op}.
 func execRoute(method string, seg []string) verdict {
 	op := seg[2]
-	if method == http.MethodPost && (op == "start" || op == "resize") ||
-		method == http.MethodGet && op == "json" {
+	if method == http.MethodGet && op == "json" {
+		return verdict{exec: true, reply: replyExec}
+	}
+	if method == http.MethodPost && (op == "start" || op == "resize") {
 		return verdict{exec: true}
 	}
 	return verdict{refusal: refuse(method, seg)}

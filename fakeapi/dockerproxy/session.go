@@ -218,7 +218,7 @@ func (s *session) relay(ctx context.Context, req *http.Request, v verdict) (bool
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusSwitchingProtocols && v.hold {
-		return false, s.hijackHeld(resp)
+		return false, s.hijackHeld(ctx, req, resp)
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		return false, s.hijack(resp)
@@ -235,6 +235,8 @@ func (s *session) relay(ctx context.Context, req *http.Request, v verdict) (bool
 		})
 	case ok && v.reply == replyEvents:
 		err = s.events(resp)
+	case ok && v.reply == replyExec && cutShort.has(execID(req)):
+		err = s.rewritten(resp, markExitCode)
 	default:
 		err = s.pass(req, resp)
 	}
