@@ -11,6 +11,7 @@ import (
 //	upgraded           keep the new units running, the retired ones stopped
 //	finishing-upgrade  remove the retired containers
 //	rolling-back       remove the new containers, then start the retired ones again
+//
 // state is the service's state, or the upgrade state it failed in (see ErrorDuring).
 func (e *Emulator) planUpgrade(svc *Service, state string, live []*Container,
 	now time.Time) []task {
