@@ -360,7 +360,7 @@ func dockerReason(err error) string {
 	}
 	msg := err.Error()
 	if m := portTaken.FindStringSubmatch(msg); m != nil {
-		return (&portConflict{addr: m[1] + m[2], holder: "another container or program"}).
+		return (&portConflict{addr: m[1] + m[3], holder: "another container or program"}).
 			Error()
 	}
 	if i := strings.Index(msg, "Error response from daemon: "); i >= 0 {

@@ -16,7 +16,7 @@ import (
 // when another container publishes it, "bind: address already in use" when a program
 // of the host listens on it.
 var portTaken = regexp.MustCompile(`Bind for ([0-9a-fA-F.:\[\]]+) failed: port is already ` +
-	`allocated|listen tcp[46]? ([0-9a-fA-F.:\[\]]+): bind: address already in use`)
+	`allocated|listen (tcp|udp)[46]? ([0-9a-fA-F.:\[\]]+): bind: address already in use`)
 
 // portConflict is a published host port that someone else holds.
 type portConflict struct {
@@ -37,17 +37,23 @@ func (e *Emulator) explainPort(ctx context.Context, err error) error {
 	if m == nil {
 		return err
 	}
-	addr := m[1] + m[2]
+	addr, proto := m[1]+m[3], m[2]
+	if proto == "" {
+		proto = portowner.TCP
+	}
 	_, p, splitErr := net.SplitHostPort(addr)
 	port, convErr := strconv.Atoi(p)
 	if splitErr != nil || convErr != nil {
 		return &portConflict{addr: addr, holder: "another container or program"}
 	}
-	return &portConflict{addr: addr, holder: e.portHolder(ctx, port)}
+	if proto == portowner.UDP {
+		addr += "/udp"
+	}
+	return &portConflict{addr: addr, holder: e.portHolder(ctx, proto, port)}
 }
 
 // portHolder describes who publishes or listens on a host port.
-func (e *Emulator) portHolder(ctx context.Context, port int) string {
+func (e *Emulator) portHolder(ctx context.Context, proto string, port int) string {
 	users, err := e.eng.PortUsers(ctx, port)
 	if err != nil {
 		e.log.Warn("cannot list the containers that publish a port", "port", port, "err", err)
@@ -55,7 +61,7 @@ func (e *Emulator) portHolder(ctx context.Context, port int) string {
 	if len(users) > 0 {
 		return e.describeContainer(users[0])
 	}
-	listeners, err := portowner.Find(ctx, port)
+	listeners, err := portowner.Find(ctx, proto, port)
 	if err != nil && !errors.Is(err, portowner.ErrUnsupported) {
 		e.log.Warn("cannot find the process behind a port", "port", port, "err", err)
 	}
@@ -66,6 +72,10 @@ func (e *Emulator) portHolder(ctx context.Context, port int) string {
 	}
 	hint := fmt.Sprintf("find it with `ss -ltnp 'sport = :%d'` or `lsof -nP -iTCP:%d "+
 		"-sTCP:LISTEN`", port, port)
+	if proto == portowner.UDP {
+		hint = fmt.Sprintf("find it with `ss -lunp 'sport = :%d'` or `lsof -nP -iUDP:%d`",
+			port, port)
+	}
 	if len(listeners) > 0 {
 		return fmt.Sprintf("%s (%s, as root)", listeners[0], hint)
 	}

@@ -2,6 +2,10 @@ package emulator
 
 import (
 	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -51,5 +55,27 @@ func TestPortTakenByUnknownProgram(t *testing.T) {
 	other := errors.New("no such image")
 	if got := e.explainPort(t.Context(), other); got != other {
 		t.Errorf("an unrelated error became %v", got)
+	}
+}
+
+// A UDP port held by a process of the host names that process, as for TCP.
+func TestPortTakenUDPNamesTheProcess(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("finding the process behind a port needs Linux /proc")
+	}
+	e, _ := newEmu(t)
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	addr := pc.LocalAddr().String()
+	err = e.explainPort(t.Context(), errors.New("driver failed programming external "+
+		"connectivity on endpoint x: Error starting userland proxy: listen udp4 "+addr+
+		": bind: address already in use"))
+	msg := dockerReason(err)
+	want := fmt.Sprintf("host port %s/udp is already in use by process %d", addr, os.Getpid())
+	if !strings.Contains(msg, want) {
+		t.Fatalf("message %q lacks %q", msg, want)
 	}
 }

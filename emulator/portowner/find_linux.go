@@ -10,11 +10,16 @@ import (
 	"strconv"
 )
 
-// Find returns the sockets listening on TCP port in the daemon's network namespace, each
-// with its process when the daemon may look into it. ctx bounds the scan of /proc.
-func Find(ctx context.Context, port int) ([]Listener, error) {
+// Find returns the sockets listening on TCP port, or bound to UDP port (proto UDP), in the
+// daemon's network namespace, each with its process when the daemon may look into it.
+// ctx bounds the scan of /proc.
+func Find(ctx context.Context, proto string, port int) ([]Listener, error) {
 	var found []Listener
-	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+	tables, state := []string{"/proc/net/tcp", "/proc/net/tcp6"}, listenState
+	if proto == UDP {
+		tables, state = []string{"/proc/net/udp", "/proc/net/udp6"}, udpBound
+	}
+	for _, table := range tables {
 		f, err := os.Open(table)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -22,7 +27,7 @@ func Find(ctx context.Context, port int) ([]Listener, error) {
 		if err != nil {
 			return nil, fmt.Errorf("find the owner of port %d: %w", port, err)
 		}
-		ls, err := parseTCP(f, port)
+		ls, err := parseTable(f, port, state)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("find the owner of port %d: %w", port, err)

@@ -5,4 +5,4 @@ package portowner
 import "context"
 
 // Find is not available off Linux.
-func Find(context.Context, int) ([]Listener, error) { return nil, ErrUnsupported }
+func Find(context.Context, string, int) ([]Listener, error) { return nil, ErrUnsupported }

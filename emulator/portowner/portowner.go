@@ -35,18 +35,32 @@ func (l Listener) String() string {
 	return fmt.Sprintf("process %d (%s)", l.PID, l.Command)
 }
 
-// listenState is TCP_LISTEN in /proc/net/tcp.
-const listenState = "0A"
+// Socket states in /proc/net/{tcp,udp}: a listening TCP socket, a bound UDP one.
+const (
+	listenState = "0A"
+	udpBound    = "07"
+)
+
+// Protocols Find looks at.
+const (
+	TCP = "tcp"
+	UDP = "udp"
+)
 
 // parseTCP reads a /proc/net/tcp or tcp6 table and returns the listening sockets on
 // port.
 func parseTCP(r io.Reader, port int) ([]Listener, error) {
+	return parseTable(r, port, listenState)
+}
+
+// parseTable reads a /proc/net socket table and returns the sockets in state on port.
+func parseTable(r io.Reader, port int, state string) ([]Listener, error) {
 	var out []Listener
 	sc := bufio.NewScanner(r)
 	sc.Scan() // the header
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 10 || f[3] != listenState {
+		if len(f) < 10 || f[3] != state {
 			continue
 		}
 		_, hexPort, ok := strings.Cut(f[1], ":")

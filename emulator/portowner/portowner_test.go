@@ -62,7 +62,7 @@ func TestFindThisProcess(t *testing.T) {
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	got, err := Find(t.Context(), port)
+	got, err := Find(t.Context(), TCP, port)
 	if err != nil {
 		t.Fatal(err)
 	}
