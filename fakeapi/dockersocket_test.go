@@ -258,6 +258,10 @@ func TestDockerSocketAsTheCLIDoesIt(t *testing.T) {
 		t.Fatalf("exec into theirs: %d %s", status, raw)
 	}
 
+	// docker cp asks with HEAD first: a refusal carries no body, so the next answer on
+	// the same connection is read whole.
+	headThenPing(t, d.Client, "/v1.41/containers/"+theirs.Str("name")+"/archive?path=/tmp")
+
 	// A command without input: its output, its streams apart, and its exit status.
 	id := execCreate(t, hc, mine.Str("name"), map[string]any{"AttachStdout": true,
 		"AttachStderr": true, "Cmd": []string{"sh", "-c", "echo out; echo err >&2; exit 3"}})
@@ -398,5 +402,39 @@ func TestDockerSocketFollowsLogs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("follow ended after %q: %v", seen.String(), err)
 		}
+	}
+}
+
+// headThenPing sends a HEAD and a ping on one connection and checks that the HEAD is
+// refused and the ping's answer follows it cleanly.
+func headThenPing(t *testing.T, c *client.Client, path string) {
+	t.Helper()
+	conn, err := dockerSocket(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	head, _ := http.NewRequest(http.MethodHead, "http://docker"+path, nil)
+	ping, _ := http.NewRequest(http.MethodGet, "http://docker/_ping", nil)
+	for _, req := range []*http.Request{head, ping} {
+		if err := req.Write(conn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, head)
+	if err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("HEAD: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = http.ReadResponse(br, ping)
+	if err != nil {
+		t.Fatalf("the answer after a refused HEAD: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "OK" {
+		t.Fatalf("ping after a refused HEAD: %s %q", resp.Status, body)
 	}
 }

@@ -195,6 +195,19 @@ func checkExecConfig(req *http.Request) *refusal {
 func (s *session) refuse(req *http.Request, r *refusal) (bool, error) {
 	n, err := io.Copy(io.Discard, io.LimitReader(req.Body, bodyLimit+1))
 	closing := req.Close || err != nil || n > bodyLimit
+	if req.Method == http.MethodHead {
+		// A HEAD answer has no body (docker cp asks with HEAD first).
+		resp := &http.Response{Status: strconv.Itoa(r.status) + " " +
+			http.StatusText(r.status), Header: http.Header{}}
+		framing := http.Header{"Content-Length": {"0"}}
+		if closing {
+			framing.Set("Connection", "close")
+		}
+		if err := writeHead(s.out, resp, framing); err != nil {
+			return false, err
+		}
+		return !closing, flush(s.out)
+	}
 	if err := writeRefusal(s.out, r, closing); err != nil {
 		return false, err
 	}
