@@ -329,6 +329,11 @@ func TestDockerSocketAsTheCLIDoesIt(t *testing.T) {
 	if status != 403 || !strings.Contains(dockerMessage(raw), "privileged exec") {
 		t.Fatalf("privileged exec: %d %s", status, raw)
 	}
+	status, raw = dockerCall(t, hc, "POST", "/v1.41/containers/"+mine.Str("name")+"/exec",
+		map[string]any{"Cmd": []string{"id"}, "User": "0"})
+	if status != 403 || !strings.Contains(dockerMessage(raw), "exec as user 0") {
+		t.Fatalf("exec as root: %d %s", status, raw)
+	}
 	status, raw = dockerCall(t, hc, "POST", "/v1.41/containers/"+mine.Str("name")+"/stop", nil)
 	if msg := dockerMessage(raw); status != 403 ||
 		!strings.HasSuffix(msg, "; use rancher stop "+mine.Str("name")) {

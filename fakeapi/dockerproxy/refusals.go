@@ -116,6 +116,14 @@ func privileged() *refusal {
 		"container; drop --privileged"}
 }
 
+// otherUser refuses an exec as a user the container was not started with: Spin's rules
+// keep containers off root, and -u would step around them.
+func otherUser(user string) *refusal {
+	return &refusal{status: http.StatusForbidden, message: "spinlocal: exec as user " +
+		user + " is not allowed through rancher docker: a command runs as its container's " +
+		"user; drop -u"}
+}
+
 // attachWithoutInput refuses docker attach to a container that reads no input (no
 // stdin_open, or --no-stdin): the Rancher CLI closes such a connection as soon as the
 // docker client says it will send nothing, before any output comes.

@@ -170,7 +170,7 @@ func truthy(v string) bool {
 	return true
 }
 
-// checkExecConfig refuses an exec that asks for privileges. Docker decodes the config
+// checkExecConfig refuses an exec that asks for privileges or another user. Docker decodes the config
 // with encoding/json too, so both read the same field, whatever its case.
 func checkExecConfig(req *http.Request) *refusal {
 	raw, err := io.ReadAll(io.LimitReader(req.Body, execConfigLimit+1))
@@ -178,13 +178,19 @@ func checkExecConfig(req *http.Request) *refusal {
 		return &refusal{status: http.StatusBadRequest,
 			message: "spinlocal: cannot read the exec config"}
 	}
-	var cfg struct{ Privileged bool }
+	var cfg struct {
+		Privileged bool
+		User       string
+	}
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return &refusal{status: http.StatusBadRequest,
 			message: "spinlocal: the exec config is not valid JSON: " + err.Error()}
 	}
 	if cfg.Privileged {
 		return privileged()
+	}
+	if cfg.User != "" {
+		return otherUser(cfg.User)
 	}
 	req.Body = io.NopCloser(bytes.NewReader(raw))
 	req.ContentLength, req.TransferEncoding = int64(len(raw)), nil
