@@ -170,8 +170,9 @@ func truthy(v string) bool {
 	return true
 }
 
-// checkExecConfig refuses an exec that asks for privileges or another user. Docker decodes the config
-// with encoding/json too, so both read the same field, whatever its case.
+// checkExecConfig refuses an exec that asks for privileges or another user. Docker
+// decodes the config with encoding/json too, so both read the same fields, whatever
+// their case.
 func checkExecConfig(req *http.Request) *refusal {
 	raw, err := io.ReadAll(io.LimitReader(req.Body, execConfigLimit+1))
 	if err != nil || len(raw) > execConfigLimit {
