@@ -54,10 +54,10 @@ func validProjectName(n string) error {
 			ok = false
 		}
 	}
-	if hasPrefix(strings.ToLower(n), prefixProject) {
-		return invalid("InvalidCharacters", "name", fmt.Sprintf("environment name %q has "+
-			"the form of an environment id (1a<number>), which the CLI would take for one; "+
-			"choose another name", n))
+	if strings.HasPrefix(strings.ToLower(n), "1"+prefixProject) {
+		return invalid("InvalidCharacters", "name", fmt.Sprintf("environment name %q "+
+			"starts like an environment id (1a...), and the CLI takes such a name for an "+
+			"id; choose another name", n))
 	}
 	if !ok {
 		return invalid("InvalidCharacters", "name", fmt.Sprintf("environment name %q is not "+

@@ -214,8 +214,19 @@ func (e *Emulator) ServiceAction(caller Caller, pid, id, action string,
 	if err := e.writable(pid); err != nil {
 		return Service{}, err
 	}
-	if action == "activate" || action == "deactivate" {
-		svc.ErrorDuring = "" // a failed upgrade step is over once the user acts
+	if action == "activate" && svc.State == "error" && svc.ErrorDuring != "" {
+		// The CLI activates a service an upgrade left in error: that retries the upgrade
+		// step now, which ends in upgraded, not a plain activation that would forget it.
+		setState(&svc.Meta, svc.ErrorDuring, "")
+		svc.ErrorDuring, svc.Failures, svc.RetryAt = "", 0, time.Time{}
+		if err := e.put(svc); err != nil {
+			return Service{}, err
+		}
+		e.Kick()
+		return *svc, nil
+	}
+	if action == "deactivate" {
+		svc.ErrorDuring = "" // stopped by the user: the failed step is over
 	}
 	switch action {
 	case "activate":

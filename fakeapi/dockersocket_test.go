@@ -284,8 +284,8 @@ func TestDockerSocketAsTheCLIDoesIt(t *testing.T) {
 	id = execCreate(t, hc, mine.Str("name"), map[string]any{"AttachStdout": true,
 		"AttachStderr": true, "Cmd": []string{"sh", "-c", "seq 1 200000"}})
 	stdout, stderr = demux(t, execStart(t, d.Client, id, false, ""))
-	if stdout != "" || !strings.Contains(stderr, "more than rancher docker exec without -i "+
-		"passes whole") || !strings.Contains(stderr, "spinlocal exec") {
+	if stdout != "" || !strings.Contains(stderr, "more than rancher docker exec without "+
+		"-i passes whole") || !strings.Contains(stderr, "spinlocal exec") {
 		t.Fatalf("large output: stdout %d bytes, stderr %q", len(stdout), stderr)
 	}
 	status, raw = dockerCall(t, hc, "GET", "/v1.41/exec/"+id+"/json", nil)

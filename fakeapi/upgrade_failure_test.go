@@ -45,6 +45,11 @@ func TestUpgradeThatFailsResumesWhenTheCauseIsGone(t *testing.T) {
 		}
 		return ""
 	})
+	// `rancher up --upgrade` sends activate to a service it finds in error: that must
+	// retry the upgrade step, not forget the upgrade.
+	if _, err := c.Action(t.Context(), svc, "activate", nil); err != nil {
+		t.Fatal(err)
+	}
 	holder.Close()
 	apitest.Eventually(t, 90*time.Second, func() string {
 		svc = reload(t, c, svc)

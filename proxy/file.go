@@ -120,9 +120,11 @@ func AddEntry(path string, e Entry) (*Entry, error) {
 			if item.Decode(&old) == nil {
 				replaced = &old
 			}
+			keepComments(&n, item)
 			seq.Content[i] = &n
 			return nil
 		}
+		seq.Style = 0 // a block list, also after an empty "proxy: []"
 		seq.Content = append(seq.Content, &n)
 		return nil
 	})
@@ -150,6 +152,28 @@ func RemoveEntry(path, host string) (bool, error) {
 		return nil
 	})
 	return found, err
+}
+
+// keepComments moves the comments of the entry a new one replaces: on the entry, and on
+// the fields both have.
+func keepComments(n, old *yaml.Node) {
+	n.HeadComment, n.LineComment, n.FootComment = old.HeadComment, old.LineComment,
+		old.FootComment
+	byKey := map[string][2]*yaml.Node{}
+	for i := 0; i+1 < len(old.Content); i += 2 {
+		byKey[old.Content[i].Value] = [2]*yaml.Node{old.Content[i], old.Content[i+1]}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		o, ok := byKey[n.Content[i].Value]
+		if !ok {
+			continue
+		}
+		k, v := n.Content[i], n.Content[i+1]
+		k.HeadComment, k.LineComment, k.FootComment = o[0].HeadComment, o[0].LineComment,
+			o[0].FootComment
+		v.HeadComment, v.LineComment, v.FootComment = o[1].HeadComment, o[1].LineComment,
+			o[1].FootComment
+	}
 }
 
 // entryHost reads the host name of an entry node, in lower case.
@@ -213,8 +237,16 @@ func editFile(path string, edit func(seq *yaml.Node) error) error {
 	return writeAtomic(path, buf.Bytes())
 }
 
-// writeAtomic replaces path through a temporary file in the same folder.
+// writeAtomic replaces path through a temporary file in the same folder. A symbolic link
+// is followed, so its target is what changes, and an existing file keeps its mode.
 func writeAtomic(path string, data []byte) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	mode := os.FileMode(0o644)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".spin-proxy-*.yml")
 	if err != nil {
 		return fmt.Errorf("write proxy file: %w", err)
@@ -227,7 +259,7 @@ func writeAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write proxy file: %w", err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
 		return fmt.Errorf("write proxy file: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

@@ -24,9 +24,12 @@ func TestAddAndRemoveKeepTheRestOfTheFile(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0] != a || got[1] != b {
 		t.Fatalf("read back %+v, %v", got, err)
 	}
-	// A comment the user wrote survives an edit; a name already there is replaced.
+	// Comments the user wrote survive an edit, also those of an entry that is replaced;
+	// a name already there is replaced.
 	raw, _ := os.ReadFile(path)
 	edited := strings.Replace(string(raw), "proxy:", "# my own note\nproxy:", 1)
+	edited = strings.Replace(edited, "  - hostname: a.localhost",
+		"  # the main site\n  - hostname: a.localhost", 1)
 	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +43,9 @@ func TestAddAndRemoveKeepTheRestOfTheFile(t *testing.T) {
 		t.Fatalf("remove: %v %v", found, err)
 	}
 	raw, _ = os.ReadFile(path)
-	if !strings.Contains(string(raw), "# my own note") {
-		t.Fatalf("the user's comment is gone:\n%s", raw)
+	if !strings.Contains(string(raw), "# my own note") ||
+		!strings.Contains(string(raw), "# the main site") {
+		t.Fatalf("the user's comments are gone:\n%s", raw)
 	}
 	got, err = ReadFile(path)
 	if err != nil || len(got) != 1 || got[0] != moved {
@@ -114,5 +118,33 @@ func TestDamagedCAIsNotReplacedSilently(t *testing.T) {
 	info, err := os.Stat(filepath.Join(dir, caCertFile))
 	if err != nil || info.Size() == 0 {
 		t.Fatalf("the CA certificate was touched: %v", err)
+	}
+}
+
+// After the list was emptied, an added entry is written as a block list again, and a
+// symbolic link to the file stays a link, its target keeping its mode.
+func TestAddAfterEmptyAndThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.yml")
+	if err := os.WriteFile(target, []byte("proxy: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, FileName)
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AddEntry(link, Entry{Hostname: "a.localhost", Service: "web",
+		Port: 80}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(target)
+	if !strings.Contains(string(raw), "\n  - hostname: a.localhost") {
+		t.Fatalf("not a block list:\n%s", raw)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v", err)
+	}
+	if info, err := os.Stat(target); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the target's mode changed: %v %v", info.Mode(), err)
 	}
 }

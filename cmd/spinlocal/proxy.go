@@ -85,7 +85,7 @@ func oneHostname(c *cli.Context) (string, error) {
 		return "", fmt.Errorf("want one HOSTNAME, e.g. spinlocal proxy %s myapp.localhost",
 			c.Command.Name)
 	}
-	return strings.ToLower(args[0]), nil
+	return strings.ToLower(strings.TrimSuffix(args[0], ".")), nil
 }
 
 // daemonClient connects to a daemon that answers, or returns nil when none does.

@@ -180,3 +180,24 @@ func TestReloadAppliesTheStackBeforeTheProxy(t *testing.T) {
 		t.Fatalf("entries: %+v", got)
 	}
 }
+
+// A proxy file saved before the compose file that adds its service is applied again once
+// the stack has changed.
+func TestReloadRetriesAProxyFileAfterTheStackChanges(t *testing.T) {
+	d := apitest.StartClean(t)
+	r := newWatchRig(t, d, "pxretry", idleStack())
+	file := filepath.Join(r.dir, proxy.FileName)
+	r.start(&watcher{proxy: &proxyPlan{path: file}})
+	if err := os.WriteFile(file, []byte(
+		"proxy:\n  - {hostname: later.localhost, service: later, port: 8080}\n"),
+		0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.expect("reload: .*has no service later.*tried again")
+	r.save(idleStack() + "  later:\n    image: " + apitest.Image() + "\n    command: " +
+		apitest.IdleCommand + "\n")
+	r.expect("reload: .*applied, 1 proxy entries")
+	if got := d.Emu.ProxyEntries(); len(got) != 1 || got[0].Service != "later" {
+		t.Fatalf("entries: %+v", got)
+	}
+}

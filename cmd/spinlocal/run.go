@@ -228,20 +228,22 @@ func teardown(parent context.Context, cl *client.Client, name string, volumes bo
 }
 
 // checkNoStack refuses to run against a stack deployed before: run removes its stack at
-// the end, and one a user deployed (make demo, say) is not run's to remove.
+// the end, and one a user deployed (make demo, say) is not run's to remove. It makes the
+// stack itself, so of two runs of one name started together only one goes on.
 func checkNoStack(ctx context.Context, cl *client.Client, name string, replace bool) error {
 	if replace {
 		return nil
 	}
-	stack, err := cl.FindByName(ctx, "stacks", name, nil)
-	if err != nil {
-		return fmt.Errorf("look for stack %s: %w", name, err)
+	_, err := cl.Create(ctx, "stacks", map[string]any{"name": name})
+	var apiErr *client.Error
+	switch {
+	case errors.As(err, &apiErr) && apiErr.Code == "NotUnique":
+		return fmt.Errorf("stack %s is already deployed; run deploys a stack of its own "+
+			"and removes it at the end, so it leaves this one alone: remove it first "+
+			"(spinlocal down -s %s), pick another name with -s, or pass --replace to let "+
+			"run take it over and remove it; nothing was deployed", name, name)
+	case err != nil:
+		return fmt.Errorf("create stack %s: %w", name, err)
 	}
-	if stack == nil {
-		return nil
-	}
-	return fmt.Errorf("stack %s is already deployed; run deploys a stack of its own and "+
-		"removes it at the end, so it leaves this one alone: remove it first (spinlocal "+
-		"down -s %s), pick another name with -s, or pass --replace to let run take it over "+
-		"and remove it; nothing was deployed", name, name)
+	return nil
 }

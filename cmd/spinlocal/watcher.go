@@ -33,8 +33,11 @@ type watcher struct {
 	reload         client.ReloadOptions
 	// log gets a debug record per file event; nil discards them.
 	log *slog.Logger
-	// proxy is the stack's proxy file; nil for none.
-	proxy *proxyPlan
+	// proxy is the stack's proxy file; nil for none. proxyRetry says the daemon refused
+	// the file last time (an entry naming a service not there yet), so the next change of
+	// the stack applies it again.
+	proxy      *proxyPlan
+	proxyRetry bool
 
 	fw      *fsnotify.Watcher
 	project *compose.Project  // the last project that loaded
@@ -168,7 +171,7 @@ func (w *watcher) act(ctx context.Context) {
 func (w *watcher) reloadFiles(ctx context.Context, changed map[string]bool) map[string]bool {
 	defer w.sync()
 	proxyChanged := w.proxy != nil && changed[w.proxy.path]
-	if proxyChanged {
+	if proxyChanged || w.proxyRetry {
 		delete(changed, w.proxy.path)
 		// After the stack: an entry may name a service the same save adds.
 		defer w.reloadProxy(ctx)
@@ -346,9 +349,11 @@ func (w *watcher) reloadProxy(ctx context.Context) {
 	}
 	next := &proxyPlan{path: w.proxy.path, entries: entries}
 	set, err := next.applyAfter(ctx, w.cl, w.project.Name, w.proxy)
+	w.proxyRetry = err != nil
 	if err != nil {
 		if ctx.Err() == nil {
-			fmt.Fprintf(w.out, "reload: %v; the proxy keeps its entries as they were\n", err)
+			fmt.Fprintf(w.out, "reload: %v; the proxy keeps its entries as they were "+
+				"(tried again at the stack's next change)\n", err)
 		}
 		return
 	}

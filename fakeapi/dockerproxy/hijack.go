@@ -61,7 +61,7 @@ func (s *session) hijackHeld(ctx context.Context, req *http.Request,
 		cutShort.mark(id)
 		// Drain the rest, so the command ends as it would have.
 		rest, _ := io.Copy(io.Discard, s.din)
-		msg := tooMuchOutput(n + rest)
+		msg := tooMuchOutput()
 		held.Truncate(head)
 		info, ierr := inspectExec(ctx, s.b, "", id)
 		if ierr == nil && info.ProcessConfig.Tty {

@@ -15,11 +15,11 @@ import (
 const heldSafe = 64 << 10
 
 // tooMuchOutput is what the user sees instead of output that would arrive cut short.
-func tooMuchOutput(n int64) string {
-	return fmt.Sprintf("spinlocal: this exec wrote %d bytes, more than rancher "+
-		"docker exec without -i passes whole (%d KiB: the Rancher CLI closes the connection "+
-		"early); nothing of it is shown, and the exit code is 1. Use rancher exec -it "+
-		"or spinlocal exec to see it all.\n", n, heldSafe>>10)
+func tooMuchOutput() string {
+	return fmt.Sprintf("spinlocal: this exec wrote more than rancher docker exec without "+
+		"-i passes whole (about %d KiB: the Rancher CLI closes the connection early), so "+
+		"none of it is shown and the exit code is not 0 (1 where the command's was). Use "+
+		"rancher exec -it or spinlocal exec to see it all.\n", heldSafe>>10)
 }
 
 // stderrFrame wraps text as one stderr frame of Docker's multiplexed stream.
