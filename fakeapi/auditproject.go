@@ -11,10 +11,8 @@ import (
 // gives the findings the daemon's audit has for that project, so `spinlocal up` can refuse
 // a deploy before it creates anything.
 func (s *Server) handleAuditProject(w http.ResponseWriter, r *http.Request, pid string) {
-	caller, ok := s.authenticate(r)
+	caller, ok := s.caller(w, r)
 	if !ok {
-		writeError(w, &emulator.APIError{Status: 401, Code: "Unauthorized",
-			Message: "Unauthorized"})
 		return
 	}
 	if r.Method != http.MethodPost {

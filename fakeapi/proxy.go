@@ -39,10 +39,8 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pid string,
 		_, _ = w.Write(s.proxy.CAPEM)
 		return
 	}
-	caller, ok := s.authenticate(r)
+	caller, ok := s.caller(w, r)
 	if !ok {
-		writeError(w, &emulator.APIError{Status: 401, Code: "Unauthorized",
-			Message: "Unauthorized"})
 		return
 	}
 	switch {

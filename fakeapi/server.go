@@ -62,25 +62,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "/v1/dockersocket/" || path == "/v1/dockersocket":
 		s.handleDockerSocket(rec, r)
 	case path == "/v2-beta" || strings.HasPrefix(path, "/v2-beta/"):
-		caller, ok := s.authenticate(r)
+		caller, ok := s.caller(rec, r)
 		if !ok {
-			rec.Header().Set("WWW-Authenticate", `Basic realm="spinlocal"`)
-			writeError(rec, &emulator.APIError{Status: 401, Code: "Unauthorized",
-				Message: "Unauthorized"})
 			return
 		}
 		s.routeAPI(rec, r, caller, segments(strings.TrimPrefix(path, "/v2-beta")))
 	case path == "/v1-catalog" || strings.HasPrefix(path, "/v1-catalog/"):
-		caller, ok := s.authenticate(r)
+		caller, ok := s.caller(rec, r)
 		if !ok {
-			writeError(rec, &emulator.APIError{Status: 401, Code: "Unauthorized",
-				Message: "Unauthorized"})
 			return
 		}
 		s.routeCatalog(rec, r, caller, segments(strings.TrimPrefix(path, "/v1-catalog")))
 	default:
 		writeError(rec, emulator.ErrNotFound)
 	}
+}
+
+// caller authenticates a request, answering Cattle's 401 envelope when it has no valid
+// key.
+func (s *Server) caller(w http.ResponseWriter, r *http.Request) (emulator.Caller, bool) {
+	caller, ok := s.authenticate(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="spinlocal"`)
+		writeError(w, &emulator.APIError{Status: 401, Code: "Unauthorized",
+			Message: "Unauthorized"})
+	}
+	return caller, ok
 }
 
 // authenticate checks the Basic credentials against the daemon's keys.
