@@ -53,19 +53,27 @@ func (h *Handler) Answer(r *dns.Msg) *dns.Msg {
 		return m
 	}
 	m.Authoritative = true
+	zone := h.zoneOf(q.Name)
 	if !ok {
-		if !h.isZone(q.Name) {
+		if zone != dnsname.Zone(q.Name) {
 			m.Rcode = dns.RcodeNameError
+		} else if q.Qtype == dns.TypeSOA || q.Qtype == dns.TypeANY {
+			m.Answer = append(m.Answer, soa(zone))
+			return m
 		}
+		m.Ns = append(m.Ns, soa(zone))
 		return m
 	}
 	running, found := h.lookup(parts)
 	if !found {
 		m.Rcode = dns.RcodeNameError
+		m.Ns = append(m.Ns, soa(zone))
 		return m
 	}
 	if q.Qclass != dns.ClassINET || (q.Qtype != dns.TypeA && q.Qtype != dns.TypeANY) {
-		return m // the name exists, with no records of that type
+		// The name exists, with no records of that type.
+		m.Ns = append(m.Ns, soa(zone))
+		return m
 	}
 	for range running {
 		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name,
@@ -83,13 +91,24 @@ func (h *Handler) match(qname string) (dnsname.Parts, bool, bool) {
 	return dnsname.Parts{}, false, false
 }
 
-func (h *Handler) isZone(qname string) bool {
+// zoneOf returns the zone of h that holds qname, "" for none.
+func (h *Handler) zoneOf(qname string) string {
+	name := dnsname.Zone(qname)
 	for _, z := range h.zones {
-		if dnsname.Zone(qname) == z {
-			return true
+		if name == z || strings.HasSuffix(name, "."+z) {
+			return z
 		}
 	}
-	return false
+	return ""
+}
+
+// soa is the zone's start of authority, sent with negative answers so that resolvers
+// may cache them for a short while (RFC 2308: the minimum field is the negative TTL).
+func soa(zone string) dns.RR {
+	origin := dns.Fqdn(zone)
+	return &dns.SOA{Hdr: dns.RR_Header{Name: origin, Rrtype: dns.TypeSOA,
+		Class: dns.ClassINET, Ttl: ttl}, Ns: "ns." + origin, Mbox: "hostmaster." + origin,
+		Serial: 1, Refresh: 3600, Retry: 600, Expire: 86400, Minttl: ttl}
 }
 
 // lookup finds a published service by its lower-cased labels.

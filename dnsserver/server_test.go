@@ -66,7 +66,7 @@ func TestAnswers(t *testing.T) {
 			{"api.idle.sandbox.stable.spin.nersc.org", dns.TypeA, dns.RcodeSuccess, 0},
 			{"web.mystack.dev-cattle.stable.spin.nersc.org", dns.TypeAAAA,
 				dns.RcodeSuccess, 0},
-			{"stable.spin.nersc.org", dns.TypeSOA, dns.RcodeSuccess, 0},
+			{"stable.spin.nersc.org", dns.TypeA, dns.RcodeSuccess, 0},
 			{"nosuch.mystack.dev-cattle.stable.spin.nersc.org", dns.TypeA,
 				dns.RcodeNameError, 0},
 			{"mystack.dev-cattle.stable.spin.nersc.org", dns.TypeA, dns.RcodeNameError, 0},
@@ -87,6 +87,40 @@ func TestAnswers(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Negative answers carry the zone's SOA, so resolvers can cache them (RFC 2308); the SOA
+// itself is answered at the zone's apex.
+func TestNegativeAnswersCarrySOA(t *testing.T) {
+	addr := start(t)
+	c := &dns.Client{Net: "udp"}
+	for _, tc := range []struct {
+		name, zone string
+		qtype      uint16
+	}{
+		{"nosuch.mystack.dev-cattle.stable.spin.nersc.org", "stable.spin.nersc.org.",
+			dns.TypeA},
+		{"web.mystack.dev-cattle.stable.spin.nersc.org", "stable.spin.nersc.org.",
+			dns.TypeAAAA},
+		{"nosuch.localhost", "localhost.", dns.TypeA},
+		{"stable.spin.nersc.org", "stable.spin.nersc.org.", dns.TypeA},
+	} {
+		r := query(t, c, addr, tc.name, tc.qtype)
+		if len(r.Ns) != 1 {
+			t.Errorf("%s: authority %v, want the SOA of %s", tc.name, r.Ns, tc.zone)
+			continue
+		}
+		if s, ok := r.Ns[0].(*dns.SOA); !ok || s.Hdr.Name != tc.zone || s.Minttl == 0 {
+			t.Errorf("%s: authority %v, want the SOA of %s", tc.name, r.Ns[0], tc.zone)
+		}
+	}
+	r := query(t, c, addr, "Stable.Spin.Nersc.Org", dns.TypeSOA)
+	if len(r.Answer) != 1 || r.Answer[0].Header().Rrtype != dns.TypeSOA {
+		t.Errorf("SOA query: %v", r.Answer)
+	}
+	if r := query(t, c, addr, "example.com", dns.TypeA); len(r.Ns) != 0 {
+		t.Errorf("a refused name got authority %v", r.Ns)
 	}
 }
 

@@ -90,10 +90,9 @@ To resolve {{.Suffix}} names on this machine, send that domain (only) to the dae
 While it does, real Spin names under {{.Suffix}} are answered locally; set
 --dns-suffix (SPINLOCAL_DNS_SUFFIX) on serve and here to keep them apart.
 
-Linux with systemd-resolved (systemd 246 or later), for this boot:
-  sudo resolvectl dns lo {{.Host}}:{{.Port}}
-  sudo resolvectl domain lo '~{{.Suffix}}'
-or for good, in /etc/systemd/resolved.conf.d/spinlocal.conf:
+Linux with systemd-resolved (systemd 246 or later; resolved takes no per-link server on
+the loopback device, so this is a global setting limited to that domain), in
+/etc/systemd/resolved.conf.d/spinlocal.conf:
   [Resolve]
   DNS={{.Host}}:{{.Port}}
   Domains=~{{.Suffix}}
