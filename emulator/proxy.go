@@ -164,10 +164,7 @@ func (e *Emulator) resolveProxy(caller Caller, pid string, in ProxyRequest) (*Pr
 		return nil, notFound()
 	}
 	if e.isPublicName(in.Hostname) {
-		return nil, invalid("InvalidOption", "hostname", fmt.Sprintf("host name %s has the "+
-			"form of Spin's public names (service.stack.environment.%s, or .localhost), "+
-			"which belong to services that publish ports; pick another name", in.Hostname,
-			dnsname.Suffix))
+		return nil, publicNameTaken(in.Hostname)
 	}
 	svc, err := e.proxyService(project, in.Stack, in.Service)
 	if err != nil {
@@ -180,6 +177,14 @@ func (e *Emulator) resolveProxy(caller Caller, pid string, in ProxyRequest) (*Pr
 		return nil, &APIError{Status: 409, Code: "NotUnique", FieldName: "hostname",
 			Message: fmt.Sprintf("host name %s is already proxied to %s (owner %s); pick "+
 				"another name", in.Hostname, e.describeRoute(old), old.Owner)}
+	} else if ok && old.StackID != svc.StackID {
+		// One name, one stack: two stacks claiming it would take it from each other on
+		// every deploy.
+		return nil, &APIError{Status: 409, Code: "NotUnique", FieldName: "hostname",
+			Message: fmt.Sprintf("host name %s is already proxied to %s, another stack; "+
+				"remove it there first (spinlocal proxy rm %s, and from that stack's %s) "+
+				"or pick another name", in.Hostname, e.describeRoute(old), in.Hostname,
+				"spin-proxy.yml")}
 	}
 	return &ProxyRoute{Hostname: in.Hostname, AccountID: pid, Owner: caller.User,
 		StackID: svc.StackID, ServiceID: svc.ID, Port: in.Port, TLS: in.TLS,
@@ -194,6 +199,9 @@ func CheckProxyRequest(in ProxyRequest) error {
 	}
 	if err := checkProxyHostname(in.Hostname); err != nil {
 		return err
+	}
+	if isFixedPublicName(strings.ToLower(in.Hostname)) {
+		return publicNameTaken(in.Hostname)
 	}
 	if in.Stack == "" || in.Service == "" {
 		return invalid("MissingRequired", "service",
@@ -376,11 +384,35 @@ func (e *Emulator) describeRoute(r *ProxyRoute) string {
 	return fmt.Sprintf("%s/%s/%s:%d", en.Environment, en.Stack, en.Service, en.Port)
 }
 
+func publicNameTaken(h string) error {
+	return invalid("InvalidOption", "hostname", fmt.Sprintf("host name %s has the form of "+
+		"Spin's public names (service.stack.environment.%s, or .localhost), which belong "+
+		"to services that publish ports; pick another name", h, dnsname.Suffix))
+}
+
+// isFixedPublicName is isPublicName for what needs no state: the public zone, and the
+// .localhost twins in Spin's own environments.
+func isFixedPublicName(h string) bool {
+	suffix := strings.ToLower(strings.TrimSuffix(dnsname.Suffix, "."))
+	if suffix != "" && (h == suffix || strings.HasSuffix(h, "."+suffix)) {
+		return true
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) != 4 || labels[3] != "localhost" {
+		return false
+	}
+	for _, env := range spinEnvironments {
+		if labels[2] == env.name {
+			return true
+		}
+	}
+	return false
+}
+
 // isPublicName reports whether a host name lies in the zone of Spin's dynamic names or is
 // the .localhost twin of one (service.stack.environment.localhost). Callers hold e.mu.
 func (e *Emulator) isPublicName(h string) bool {
-	suffix := strings.ToLower(strings.TrimSuffix(dnsname.Suffix, "."))
-	if suffix != "" && (h == suffix || strings.HasSuffix(h, "."+suffix)) {
+	if isFixedPublicName(h) {
 		return true
 	}
 	labels := strings.Split(h, ".")

@@ -191,6 +191,30 @@ func TestProxyRefusesBadEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The owner's second stack cannot take the name from the first either: the two
+	// would take it from each other on every deploy.
+	st2, err := d.Client.Create(ctx, "stacks", map[string]any{"name": "mine2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Client.Create(ctx, "services", map[string]any{"name": "web",
+		"stackId": st2.Str("id"), "scale": 1, "launchConfig": map[string]any{
+			"imageUuid": "docker:" + apitest.Image()}}); err != nil {
+		t.Fatal(err)
+	}
+	moved := good
+	moved.Stack = "mine2"
+	_, err = d.Client.SetProxy(ctx, moved)
+	var sameUser *client.Error
+	if !asAPIError(err, &sameUser) || sameUser.Status != 409 ||
+		!strings.Contains(sameUser.Message, "already proxied to dev-cattle/mine/web:8080, "+
+			"another stack") {
+		t.Fatalf("a second stack of the owner took the name: %v", err)
+	}
+	if _, err := d.Client.SyncProxy(ctx, "mine2", []emulator.ProxyRequest{moved}); err == nil {
+		t.Fatal("a sync of the second stack took the name")
+	}
+
 	// Another user, with a stack of their own, cannot take the name or remove it.
 	access, secret, err := d.Emu.CreateKey("mallory")
 	if err != nil {

@@ -34,8 +34,11 @@ type Port int
 
 // UnmarshalYAML reads 8080 or "8080".
 func (p *Port) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: port must be one number, e.g. 8080", n.Line)
+	}
 	v, err := strconv.Atoi(strings.TrimSpace(n.Value))
-	if n.Kind != yaml.ScalarNode || err != nil {
+	if err != nil {
 		return fmt.Errorf("line %d: port %q is not a number", n.Line, n.Value)
 	}
 	*p = Port(v)
@@ -82,6 +85,7 @@ func ReadFile(path string) ([]Entry, error) {
 		return nil, fmt.Errorf("%s: %s (see the comment at the top of a file written by "+
 			"spinlocal proxy add for the format)", path, yamlTypes.Replace(err.Error()))
 	}
+	lines := entryLines(raw)
 	seen := map[string]int{}
 	for i := range f.Proxy {
 		e := &f.Proxy[i]
@@ -89,8 +93,11 @@ func ReadFile(path string) ([]Entry, error) {
 		req := emulator.ProxyRequest{Hostname: e.Hostname, Stack: "-", Service: e.Service,
 			Port: int(e.Port), TLS: e.TLS}
 		if err := emulator.CheckProxyRequest(req); err != nil {
-			return nil, fmt.Errorf("%s: entry %d: %s", path, i+1,
-				emulator.AsAPIError(err).Message)
+			where := fmt.Sprintf("entry %d", i+1)
+			if i < len(lines) {
+				where = fmt.Sprintf("line %d: entry %d", lines[i], i+1)
+			}
+			return nil, fmt.Errorf("%s: %s: %s", path, where, emulator.AsAPIError(err).Message)
 		}
 		if j, dup := seen[e.Hostname]; dup {
 			return nil, fmt.Errorf("%s: entries %d and %d both serve %s; keep one", path,
@@ -99,6 +106,26 @@ func ReadFile(path string) ([]Entry, error) {
 		seen[e.Hostname] = i
 	}
 	return f.Proxy, nil
+}
+
+// entryLines gives the line on which each entry of the proxy list starts, for messages.
+func entryLines(raw []byte) []int {
+	var doc yaml.Node
+	if yaml.Unmarshal(raw, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	top := doc.Content[0]
+	for i := 0; top.Kind == yaml.MappingNode && i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value != "proxy" {
+			continue
+		}
+		var lines []int
+		for _, item := range top.Content[i+1].Content {
+			lines = append(lines, item.Line)
+		}
+		return lines
+	}
+	return nil
 }
 
 // AddEntry writes e into the proxy file at path, in place of an entry for the same host

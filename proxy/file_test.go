@@ -84,7 +84,15 @@ func TestBadFilesSayWhatIsWrong(t *testing.T) {
 		"proxy:\n  - hostname: a.localhost\n    port: 80\n": "needs a stack and a service",
 		"proxy:\n  - hostname: bad_name.localhost\n    service: web\n    port: 80\n": "'_' " +
 			"is not allowed",
-		"proxy:\n  - hostname: a.localhost\n    service: web\n    port: 70000\n": "1-65535",
+		"proxy:\n  - hostname: a.localhost\n    service: web\n    port: 70000\n": "line 2: " +
+			"entry 1: port 70000",
+		"proxy:\n  - {hostname: a.localhost, service: web, port: [1]}\n": "line 2: port " +
+			"must be one number",
+		"proxy:\n  - {hostname: a.localhost, service: web, port: 80}\n" +
+			"  - {hostname: web.app.dev-cattle.localhost, service: web, port: 80}\n": "line 3: " +
+			"entry 2: host name web.app.dev-cattle.localhost has the form of Spin's public",
+		"proxy:\n  - {hostname: x.stable.spin.nersc.org, service: web, port: 80}\n": "public " +
+			"names",
 		"proxy:\n  - {hostname: a.localhost, service: web, port: 80, tls: yes}\n": "want " +
 			"terminate",
 		"proxy:\n  - {hostname: a.localhost, service: web, port: 80}\n" +

@@ -142,10 +142,19 @@ func runProxyAdd(c *cli.Context) error {
 	}
 	out := c.App.Writer
 	var set []emulator.ProxyEntry
+	target := fmt.Sprintf("%s/%s:%d", req.Stack, req.Service, req.Port)
 	if cl != nil {
 		e, err := cl.SetProxy(c.Context, req)
 		var apiErr *client.Error
 		switch {
+		case errors.As(err, &apiErr) && apiErr.FieldName == "stack" && entry.Stack == "":
+			// Entries without a stack belong to the stack spinlocal up deploys from the
+			// file's folder, whatever its -s says.
+			target = fmt.Sprintf("%s:%d of the stack spinlocal up deploys from %s",
+				req.Service, req.Port, filepath.Dir(path))
+			fmt.Fprintf(out, "No stack %s is deployed; the entry has no stack, so the next "+
+				"spinlocal up there (or the one running) applies it to the stack it "+
+				"deploys; --stack names one\n", req.Stack)
 		case errors.As(err, &apiErr) && apiErr.FieldName == "stack":
 			fmt.Fprintf(out, "%s; the entry takes effect at the next spinlocal up\n",
 				apiErr.Message)
@@ -162,8 +171,7 @@ func runProxyAdd(c *cli.Context) error {
 		fmt.Fprintf(out, "Replaced %s -> %s/%s:%d\n", host, stackOr(replaced.Stack, stack),
 			replaced.Service, replaced.Port)
 	}
-	fmt.Fprintf(out, "Saved %s -> %s/%s:%d in %s\n", host, req.Stack, req.Service,
-		req.Port, path)
+	fmt.Fprintf(out, "Saved %s -> %s in %s\n", host, target, path)
 	if cl == nil {
 		fmt.Fprintln(out, "No daemon answers; the entry takes effect at the next spinlocal up")
 	}
@@ -256,12 +264,13 @@ func runProxyLs(c *cli.Context) error {
 				e.Stack, e.Service, e.Port, e.TLS, e.Backends, list.Proxy.URL(e))
 		}
 	}
-	stack := compose.NormalizeStackName(filepath.Base(filepath.Dir(path)))
 	for _, e := range entries {
 		if live[e.Hostname] {
 			continue
 		}
-		r := entryRequest(e, stack)
+		// An entry without a stack is for the stack spinlocal up deploys from the file's
+		// folder, which -s may name: only up knows it.
+		r := entryRequest(e, "(up's stack)")
 		tls := r.TLS
 		if tls == "" {
 			tls = emulator.ProxyTerminate
