@@ -263,3 +263,32 @@ func TestUpAuditsTheWholeProjectFirst(t *testing.T) {
 		}
 	}
 }
+
+// A service that fails does not keep up from creating and starting the others, as with
+// rancher up: up exits non-zero naming the failed service, and the rest run.
+func TestUpGoesOnPastAFailedService(t *testing.T) {
+	d := apitest.StartClean(t)
+	requireImages(t, d, apitest.Image())
+	file := writeProject(t, "halfbad", "version: '2'\nservices:\n  broken:\n    image: "+
+		"spinlocal/no-such-image:1\n  good:\n    image: "+apitest.Image()+
+		"\n    command: [sleep, '600']\n", "")
+	out, code, err := runApp(t, nil, append([]string{"up", "-d", "-f", file},
+		daemonArgs(d)...)...)
+	if code == 0 || err == nil || !strings.Contains(err.Error(), "broken") {
+		t.Fatalf("status %d, err %v:\n%s", code, err, out)
+	}
+	if !strings.Contains(out, "[broken]: Failed: ") || !strings.Contains(out, "[good]: Started") {
+		t.Errorf("output:\n%s", out)
+	}
+	states := map[string]string{}
+	svcs, lerr := d.Client.List(t.Context(), "services", nil)
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	for _, s := range svcs {
+		states[s.Str("name")] = s.Str("state")
+	}
+	if states["good"] != "active" || states["broken"] == "" {
+		t.Fatalf("states = %v\n%s", states, out)
+	}
+}

@@ -25,6 +25,9 @@ var kindCollections = map[string]string{"service": "services",
 type Deployment struct {
 	Stack    Resource
 	Services []Resource
+	// Failed names the services that went to error; Deploy went on with the rest, as
+	// rancher up does.
+	Failed []string
 }
 
 // Deploy brings a compose project up through the API the way `rancher up -d` does: find or
@@ -55,6 +58,7 @@ func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) 
 	}
 	d := &Deployment{Stack: stack}
 	ids := map[string]string{}
+	var failures []error
 	for _, svc := range p.Services {
 		r, err := c.ensureService(ctx, stack, svc, out)
 		if err != nil {
@@ -85,13 +89,21 @@ func (c *Client) Deploy(ctx context.Context, p *compose.Project, out io.Writer) 
 		}
 		// Dependencies first: a service is settled before the services that link to it.
 		r, err = c.WaitSettled(ctx, r, 200*time.Millisecond)
+		if err != nil && ctx.Err() == nil && r.Str("transitioning") == "error" {
+			// One service failing does not hold back the others, as with rancher up.
+			fmt.Fprintf(out, "[%s]: Failed: %s\n", svc.Name, r.Str("transitioningMessage"))
+			failures = append(failures, err)
+			d.Failed = append(d.Failed, svc.Name)
+			d.Services = append(d.Services, r)
+			continue
+		}
 		if err != nil {
 			return d, err
 		}
 		fmt.Fprintf(out, "[%s]: Started\n", svc.Name)
 		d.Services = append(d.Services, r)
 	}
-	return d, nil
+	return d, errors.Join(failures...)
 }
 
 // checkTopLevel handles top-level secrets and volumes before any service is made. A

@@ -14,10 +14,13 @@ func Started(p *compose.Project) []string {
 	return out
 }
 
-// Unfinished names the service a failed Deploy stopped at. Deploy goes through the
-// project's services in order and records each one it finishes, so the first one missing
-// from d is the one that failed; nil when d holds them all.
+// Unfinished names the services a failed Deploy left in error or stopped at. Deploy goes
+// through the project's services in order and records each one it finishes, so the first
+// one missing from d is where it stopped; nil when d holds them all and none failed.
 func (d *Deployment) Unfinished(p *compose.Project) []string {
+	if len(d.Failed) > 0 {
+		return d.Failed
+	}
 	done := map[string]bool{}
 	for _, s := range d.Services {
 		done[s.Str("name")] = true
