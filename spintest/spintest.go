@@ -112,7 +112,7 @@ func Up(tb testing.TB, o Options) *Stack {
 		DaemonID: d.emu.DaemonID(), tb: tb, services: byName}
 }
 
-// Endpoint is host:port of the first port the service publishes, e.g. 127.0.0.1:32768.
+// Endpoint is host:port of the first port the service publishes, e.g. 127.0.0.1:60000.
 // A service that publishes none ends the test; call it from the test that called Up.
 func (s *Stack) Endpoint(service string) string {
 	s.tb.Helper()
