@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -100,21 +101,49 @@ func runUp(c *cli.Context) error {
 	return nil
 }
 
-// printEndpoints lists each published port of the stack.
+// printEndpoints lists each published port of the stack: a URL for TCP, host:port and
+// the protocol for a port published only over UDP.
 func printEndpoints(out io.Writer, d *client.Deployment) {
 	for _, svc := range d.Services {
-		eps, _ := svc["publicEndpoints"].([]any)
-		seen := map[string]bool{}
-		for _, e := range eps {
-			m, _ := e.(map[string]any)
-			addr := fmt.Sprintf("%v:%v", m["ipAddress"], m["port"])
-			if seen[addr] {
-				continue
+		udp := udpOnlyPorts(svc)
+		for _, e := range client.Endpoints(svc) {
+			if e.IP == "0.0.0.0" || e.IP == "" {
+				e.IP = "127.0.0.1" // every address of the machine, loopback included
 			}
-			seen[addr] = true
-			fmt.Fprintf(out, "%s/%s: http://%s/\n", d.Stack.Str("name"), svc.Str("name"), addr)
+			where := e.URL() + "/"
+			if udp[e.Port] {
+				where = e.HostPort() + " (udp)"
+			}
+			fmt.Fprintf(out, "%s/%s: %s\n", d.Stack.Str("name"), svc.Str("name"), where)
 		}
 	}
+}
+
+// udpOnlyPorts lists the host ports a service publishes over UDP and not over TCP.
+func udpOnlyPorts(svc client.Resource) map[int]bool {
+	lc, _ := svc["launchConfig"].(map[string]any)
+	ports, _ := lc["ports"].([]any)
+	udp, tcp := map[int]bool{}, map[int]bool{}
+	for _, p := range ports {
+		spec, proto, _ := strings.Cut(fmt.Sprint(p), "/")
+		parts := strings.Split(spec, ":")
+		if len(parts) < 2 {
+			continue // not published
+		}
+		n, err := strconv.Atoi(parts[len(parts)-2])
+		if err != nil {
+			continue
+		}
+		if strings.EqualFold(proto, "udp") {
+			udp[n] = true
+		} else {
+			tcp[n] = true
+		}
+	}
+	for n := range tcp {
+		delete(udp, n)
+	}
+	return udp
 }
 
 // checkStackFlag refuses a --stack name the CLI would have to rewrite: a name typed by the
