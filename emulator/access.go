@@ -95,7 +95,11 @@ func (e *Emulator) changeContainer(caller Caller, pid, id string) (*Container, e
 // request, warnings are logged. Callers hold e.mu.
 func (e *Emulator) auditService(caller Caller, stack, service string, lc map[string]any,
 	secondary []map[string]any) error {
-	if err := e.mayUseSecrets(caller, append([]map[string]any{lc}, secondary...)); err != nil {
+	lcs := append([]map[string]any{lc}, secondary...)
+	if err := e.mayUseSecrets(caller, lcs); err != nil {
+		return err
+	}
+	if err := e.mayUseVolumes(caller, stack, lcs); err != nil {
 		return err
 	}
 	lc = e.namedSecrets(lc)
@@ -183,6 +187,65 @@ func (e *Emulator) mayUseSecrets(caller Caller, lcs []map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// mayUseVolumes refuses named volumes caller may not mount (mayMountVolume), before
+// anything reaches Docker. The audit is handed the stack's name, which is unique only
+// within an environment: the launch configs are held to every stack of that name caller
+// may change, and refused when they fail in all of them. In the rare case of one name in
+// several environments where the verdicts differ, the check when a container is created
+// (bindVolumes) still refuses the mount. Callers hold e.mu.
+func (e *Emulator) mayUseVolumes(caller Caller, stackName string,
+	lcs []map[string]any) error {
+	var refusal error
+	for _, st := range sortedValues(e.stacks) {
+		if st.Name != stackName || st.Removed != nil || e.mayChange(caller, st.ID) != nil {
+			continue
+		}
+		err := e.mayMountVolumes(caller, st, lcs)
+		if err == nil {
+			return nil
+		}
+		if refusal == nil {
+			refusal = err
+		}
+	}
+	return refusal
+}
+
+// mayMountVolumes checks each named volume the launch configs mount in stack st that
+// exists already; one a mount would make belongs to the stack's owner. Callers hold e.mu.
+func (e *Emulator) mayMountVolumes(caller Caller, st *Stack, lcs []map[string]any) error {
+	for _, lc := range lcs {
+		for _, raw := range stringList(lc["dataVolumes"]) {
+			name, _, ok := namedMount(raw)
+			if !ok {
+				continue
+			}
+			if v := e.existingVolumeFor(st, name); v != nil {
+				if err := e.mayMountVolume(caller, st, v); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// mayMountVolume checks that caller may mount volume v in stack st, a stack caller may
+// change. As for stacks: the volume's owner may; so may whoever may change the stack
+// the volume belongs to, and, for a volume of the stack's own owner, the members of the
+// stack's group: tag (they change that stack for its owner, who gave them the tag).
+// Mounting a volume reads and writes its data, so everyone else is refused, as Spin
+// refuses acting on someone else's stack. Callers hold e.mu.
+func (e *Emulator) mayMountVolume(caller Caller, st *Stack, v *Volume) error {
+	if v.Owner == "" || v.Owner == caller.User || v.Owner == st.Owner {
+		return nil
+	}
+	if v.StackID != "" && e.mayChange(caller, v.StackID) == nil {
+		return nil
+	}
+	return spinDenied("you don't own volume %s", v.Name)
 }
 
 // adoptStackTags gives a stack without tags the ones a service carries in the

@@ -96,17 +96,46 @@ func LoadPolicy(path string) (Policy, error) {
 			f.Environments.VisibleTo)
 	}
 	for _, u := range f.Users {
-		if !validUser(u.Name) || u.UID <= 0 {
+		if !validUser(u.Name) {
 			return Policy{}, fmt.Errorf("daemon config %s: users: %q needs a valid name "+
 				"and a uid above 0", path, u.Name)
+		}
+		if u.UID <= 0 {
+			return Policy{}, fmt.Errorf("daemon config %s: users: %s needs a uid above 0 "+
+				"(uid is missing or 0)", path, u.Name)
 		}
 		if _, dup := p.Users[u.Name]; dup {
 			return Policy{}, fmt.Errorf("daemon config %s: users: %s is listed twice", path,
 				u.Name)
 		}
+		if err := checkGroups(u); err != nil {
+			return Policy{}, fmt.Errorf("daemon config %s: users: %w", path, err)
+		}
 		p.Users[u.Name] = u
 	}
+	for _, c := range f.Collaboration {
+		if !validUser(c.Name) {
+			return Policy{}, fmt.Errorf("daemon config %s: collaboration: %q needs a valid "+
+				"name", path, c.Name)
+		}
+		if c.UID <= 0 {
+			return Policy{}, fmt.Errorf("daemon config %s: collaboration: %s needs a uid "+
+				"above 0 (uid is missing or 0)", path, c.Name)
+		}
+	}
 	return p, nil
+}
+
+// checkGroups refuses a group of u without a name or without a gid above 0: a missing gid
+// reads as 0, root's group, which the user would then be allowed to run as.
+func checkGroups(u User) error {
+	for _, g := range u.Groups {
+		if g.Name == "" || g.GID <= 0 {
+			return fmt.Errorf("%s: group %q needs a name and a gid above 0 (groups: "+
+				"[{name: NAME, gid: GID}])", u.Name, g.Name)
+		}
+	}
+	return nil
 }
 
 // auditConfig is the audit's view of a caller under this policy.

@@ -33,6 +33,18 @@ collaboration:
 		"shared envs":   {"environments:\n  visible_to: everyone\n", ""},
 		"bad envs":      {"environments:\n  visible_to: team\n", `visible_to is "team"`},
 		"envs key":      {"environments:\n  shared: true\n", "in environments (visible_to)"},
+		"no uid": {"users:\n  - name: elvis\n",
+			"users: elvis needs a uid above 0 (uid is missing or 0)"},
+		"group without gid": {"users:\n  - {name: elvis, uid: 10001, groups: [{name: g}]}\n",
+			`users: elvis: group "g" needs a name and a gid above 0`},
+		"group gid 0": {"users:\n  - {name: elvis, uid: 10001, groups: [{name: r, gid: 0}]}\n",
+			`group "r" needs a name and a gid above 0`},
+		"group without name": {"users:\n  - {name: elvis, uid: 10001, groups: [{gid: 5}]}\n",
+			`group "" needs a name`},
+		"collab without uid": {"collaboration:\n  - {name: c_rover, groups: [csg]}\n",
+			"collaboration: c_rover needs a uid above 0"},
+		"bad collab": {"collaboration:\n  - {name: ../c, uid: 70001}\n",
+			`collaboration: "../c" needs a valid name`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -106,6 +106,9 @@ func (e *Emulator) volumeFor(c *Container, name string, lcfg map[string]any) (*V
 		}
 	}
 	if v := e.volumeNamed(c.AccountID, name, true); v != nil {
+		if err := e.mayBindVolume(stack, c, v); err != nil {
+			return nil, err
+		}
 		return v, usable(v)
 	}
 	if err := validVolumeName(name); err != nil {
@@ -140,6 +143,9 @@ func (e *Emulator) templateVolume(vt *VolumeTemplate, stack *Stack, c *Container
 				"`rancher volume create --driver %s %s`", vt.Name, stack.Name, env, driver,
 				vt.Name)
 		}
+		if err := e.mayBindVolume(stack, c, v); err != nil {
+			return nil, err
+		}
 		return v, usable(v)
 	}
 	for _, v := range sortedValues(e.volumes) {
@@ -172,6 +178,35 @@ func (e *Emulator) templateVolume(vt *VolumeTemplate, stack *Stack, c *Container
 		v.UnitUUID = c.UnitUUID
 	}
 	return v, nil
+}
+
+// existingVolumeFor is the environment volume a mount of name in stack st would bind (an
+// external template's, else the environment volume of that name), or nil when the mount
+// binds the stack's own volume or makes a new one. Callers hold e.mu.
+func (e *Emulator) existingVolumeFor(st *Stack, name string) *Volume {
+	for _, vt := range sortedValues(e.vtemplates) {
+		if vt.StackID == st.ID && vt.Removed == nil && vt.Name == name {
+			if !vt.External {
+				return nil
+			}
+			break
+		}
+	}
+	return e.volumeNamed(st.AccountID, name, true)
+}
+
+// mayBindVolume is the last check before container c of stack st mounts environment
+// volume v: the audit (mayMountVolume) refused the services of someone else's volume, and
+// this refuses a volume that turned up since, made by another user between the audit and
+// the container. The volume's owner must own the stack or be in its group: tag. Callers
+// hold e.mu.
+func (e *Emulator) mayBindVolume(st *Stack, c *Container, v *Volume) error {
+	if st == nil || v.Owner == "" || v.Owner == st.Owner ||
+		e.mayChange(Caller{User: v.Owner}, st.ID) == nil {
+		return nil
+	}
+	return fmt.Errorf("container %s of stack %s: you don't own volume %s", c.Name, st.Name,
+		v.Name)
 }
 
 // usable refuses a volume whose removal is under way.

@@ -8,6 +8,7 @@ import (
 )
 
 // CreateVolumeTemplate records a top-level compose volume of a stack the caller may change.
+// An external one naming another user's volume is refused, as its services would be.
 func (e *Emulator) CreateVolumeTemplate(caller Caller, pid string, in VolumeTemplateInput) (
 	VolumeTemplate, error) {
 	if err := validVolumeName(in.Name); err != nil {
@@ -32,6 +33,11 @@ func (e *Emulator) CreateVolumeTemplate(caller Caller, pid string, in VolumeTemp
 	}
 	if err := e.writable(pid); err != nil {
 		return VolumeTemplate{}, err
+	}
+	if v := e.volumeNamed(pid, in.Name, true); in.External && v != nil {
+		if err := e.mayMountVolume(caller, st, v); err != nil {
+			return VolumeTemplate{}, err
+		}
 	}
 	for _, vt := range e.vtemplates {
 		if vt.StackID == st.ID && vt.Removed == nil && vt.Name == in.Name {

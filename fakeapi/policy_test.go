@@ -96,8 +96,10 @@ func TestUserRule(t *testing.T) {
 	d := apitest.StartCleanPolicy(t, spinPolicy())
 	c := keyFor(t, d, "elvis")
 	stack := createStack(t, c, "users")
+	// Names resolve only in the image, so under a users: list they cannot be checked.
 	for user, ok := range map[string]bool{"10001": true, "10001:71234": true,
-		"70001": true, "10002": false, "10001:10002": false} {
+		"70001": true, "10002": false, "10001:10002": false, "10001:root": false,
+		"nobody": false} {
 		lc := compliant()
 		lc["user"] = user
 		lc["dataVolumes"] = []string{"/global/cfs/cdirs/m1234:/data:ro"}
@@ -111,6 +113,55 @@ func TestUserRule(t *testing.T) {
 		case !ok && (!asAPIError(err, &apiErr) || apiErr.Status != 401 ||
 			!strings.Contains(apiErr.Message, "you cannot run a stack with your user: elvis")):
 			t.Errorf("user %s: want Spin's refusal, got %v", user, err)
+		}
+	}
+}
+
+// group_add is held to the caller's groups; root is gid 0 in every image, so it is
+// refused like 0. Another group name cannot be checked: by default a warning (Spin
+// documents group_add with an image group), and a refusal when the site sets
+// group-add-name to reject. A group name in user: is always refused.
+func TestGroupAddNames(t *testing.T) {
+	strict := spinPolicy()
+	levels, err := audit.ParseLevels(map[string]string{"group-add-name": "reject"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict.Levels = levels
+	for _, policy := range []emulator.Policy{spinPolicy(), strict} {
+		d := apitest.StartCleanPolicy(t, policy)
+		c := keyFor(t, d, "elvis")
+		stack := createStack(t, c, "groups")
+		nameOK := len(policy.Levels) == 0
+		for group, ok := range map[string]bool{"71234": true, "www-data": nameOK,
+			"0": false, "root": false} {
+			lc := compliant()
+			lc["user"] = "10001:10001"
+			lc["groupAdd"] = []string{group}
+			_, err := c.Create(t.Context(), "services", map[string]any{"name": "app-" + group,
+				"stackId": stack.Str("id"), "launchConfig": lc})
+			var apiErr *client.Error
+			switch {
+			case ok && err != nil:
+				t.Errorf("group_add %s refused: %v", group, err)
+			case !ok && (!asAPIError(err, &apiErr) || apiErr.Status != 401 ||
+				!strings.Contains(apiErr.Message, "allowed gids: 10001, 71234")):
+				t.Errorf("group_add %s (levels %v): want a refusal, got %v", group,
+					policy.Levels, err)
+			}
+		}
+		if nameOK && !strings.Contains(d.Log(), `group_add: \"www-data\" is a group name`) {
+			t.Errorf("no warning for group_add www-data in the daemon log:\n%s", d.Log())
+		}
+		lc := compliant()
+		lc["user"] = "10001:root"
+		_, err := c.Create(t.Context(), "services", map[string]any{"name": "app-root-gid",
+			"stackId": stack.Str("id"), "launchConfig": lc})
+		var apiErr *client.Error
+		if !asAPIError(err, &apiErr) || !strings.Contains(apiErr.Message,
+			`service "app-root-gid": user: "10001:root": "root" is not a numeric gid`) ||
+			!strings.Contains(apiErr.Message, "use the numeric gid") {
+			t.Errorf("user 10001:root: %v", err)
 		}
 	}
 }

@@ -29,6 +29,8 @@ func TestDownVolumes(t *testing.T) {
 	d := apitest.StartClean(t)
 	requireImages(t, d, apitest.Image())
 	common := daemonArgs(d)
+	// up acts as the owner of the volume made here: another user may not mount it.
+	t.Setenv("SPINLOCAL_USER", "elvis")
 	if _, err := d.Client.Create(t.Context(), "volumes",
 		map[string]any{"name": "shared"}); err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ const (
 	ruleGlobalRootUser    = "global-root-user"
 	ruleGlobalRWPublished = "global-rw-published"
 	ruleUserNotAllowed    = "user-not-allowed"
+	ruleGroupAddName      = "group-add-name"
 	rulePortNotAllowed    = "port-not-allowed"
 	ruleImageRegistry     = "image-registry"
 	ruleImageOfficial     = "image-official"
@@ -73,7 +74,10 @@ var ruleTable = []Rule{
 	{ruleGlobalRWPublished, Reject,
 		"a service that publishes ports mounts /global read-only (§8)"},
 	{ruleUserNotAllowed, Reject,
-		"user: runs as the caller's uid or a collaboration account the caller may use (§6)"},
+		"user: runs as the caller's numeric uid or a collaboration account the caller may " +
+			"use, its gid and group_add the caller's groups (§6)"},
+	{ruleGroupAddName, Warn,
+		"with a users: list, a group_add name (other than root) cannot be checked (§6, §7)"},
 	{rulePortNotAllowed, Reject,
 		"ports: host ports only from the pre-firewalled lists, never 80 or 443 (§10)"},
 	{ruleImageRegistry, Reject,

@@ -9,8 +9,9 @@ func TestAuditGroupAddNeedsTheCallersGroups(t *testing.T) {
 	cfg := Config{Caller: &Caller{Name: "elvis", UID: 10001, GIDs: []int{10001, 71234}}}
 	base := map[string]any{"imageUuid": "docker:nginx:1.25", "capDrop": []any{"ALL"},
 		"user": "10001:10001"}
+	// Root is gid 0 in every image; other names are group-add-name's.
 	for groups, refused := range map[string]bool{"71234": false, "nginx": false,
-		"10002": true, "0": true} {
+		"10002": true, "0": true, "root": true} {
 		lc := map[string]any{}
 		for k, v := range base {
 			lc[k] = v
