@@ -69,7 +69,12 @@ type Emulator struct {
 	// to each container's, so a file is rewritten only when its names change.
 	hostsMu      sync.Mutex
 	hostsWritten map[string]string
-	gateway      string // Docker's host-gateway address, once known
+
+	// gwMu guards Docker's host-gateway address, once known, and how public names reach
+	// published ports (publicroute.go), decided once per run.
+	gwMu    sync.Mutex
+	gateway string
+	route   *publicRoute
 
 	kick chan struct{}
 	subs subscribers

@@ -27,8 +27,9 @@ var loopbackHosts = []hostsEntry{
 
 // renderHosts writes a container's /etc/hosts as Docker would (loopback names, the launch
 // config's extra hosts, the container's own address and hostname) followed by the Rancher
-// names of the environment's external and alias services.
-func renderHosts(extra []hostsEntry, self *hostsEntry, rancher []hostsEntry) []byte {
+// names of the environment's external and alias services and the Spin public names of its
+// published services.
+func renderHosts(extra []hostsEntry, self *hostsEntry, rancher, public []hostsEntry) []byte {
 	var b bytes.Buffer
 	write := func(entries []hostsEntry) {
 		for _, e := range entries {
@@ -43,6 +44,11 @@ func renderHosts(extra []hostsEntry, self *hostsEntry, rancher []hostsEntry) []b
 	if len(rancher) > 0 {
 		b.WriteString("# Rancher external and alias services, kept current by spinlocal\n")
 		write(rancher)
+	}
+	if len(public) > 0 {
+		b.WriteString("# Spin public names of published services, at Docker's host gateway, " +
+			"kept current by spinlocal\n")
+		write(public)
 	}
 	return b.Bytes()
 }

@@ -15,7 +15,7 @@ func TestExtraHostsParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "10.0.0.5\tdb\n::1\tv6\n172.17.0.1\tgw\nfe80::1\twrapped\n"
-	if s := string(renderHosts(got, nil, nil)); !strings.HasSuffix(s, want) {
+	if s := string(renderHosts(got, nil, nil, nil)); !strings.HasSuffix(s, want) {
 		t.Errorf("rendered\n%s\nwant it to end with\n%s", s, want)
 	}
 	for _, bad := range []string{"nohost", ":10.0.0.1", "db:10.0.0", "db:"} {

@@ -13,7 +13,8 @@ import (
 
 // Every container on an environment network gets a hosts file of the daemon's,
 // <state dir>/hosts/<container id>, bind-mounted at /etc/hosts. It holds what Docker's
-// would plus the Rancher names of external and alias services (internalnames.go). A file
+// would plus the Rancher names of external and alias services (internalnames.go) and the
+// public names of published services (publicroute.go). A file
 // bind mount works alike on Docker Engine and on Docker Desktop, and the daemon can
 // rewrite it while the container runs, which Docker's own file does not allow.
 
@@ -56,11 +57,12 @@ func (e *Emulator) attachHosts(ctx context.Context, spec engine.Spec, cid string
 	if err != nil {
 		return spec, err
 	}
+	route := e.publicRoute(ctx)
 	e.mu.Lock()
 	c, ok := e.containers[cid]
 	var data []byte
 	if ok {
-		data, err = e.hostsContent(c, gateway)
+		data, err = e.hostsContent(c, gateway, route)
 	}
 	e.mu.Unlock()
 	if !ok || err != nil {
@@ -79,25 +81,23 @@ func (e *Emulator) gatewayFor(ctx context.Context, lcfg map[string]any) (string,
 	if !needsGateway(listOf(lcfg["extraHosts"])) {
 		return "", nil
 	}
-	e.hostsMu.Lock()
-	defer e.hostsMu.Unlock()
-	if e.gateway == "" {
-		gw, err := e.eng.HostGateway(ctx)
-		if err != nil {
-			return "", fmt.Errorf("extra_hosts host-gateway: %w", err)
-		}
-		e.gateway = gw
+	gw, err := e.hostGateway(ctx)
+	if err != nil {
+		return "", fmt.Errorf("extra_hosts host-gateway: %w", err)
 	}
-	return e.gateway, nil
+	return gw, nil
 }
 
-// hostsContent renders container c's hosts file. Callers hold e.mu.
-func (e *Emulator) hostsContent(c *Container, gateway string) ([]byte, error) {
+// hostsContent renders container c's hosts file; gateway stands for host-gateway in its
+// extra hosts, route says where public names resolve. Callers hold e.mu.
+func (e *Emulator) hostsContent(c *Container, gateway string, route publicRoute) ([]byte,
+	error) {
 	extra, err := extraHosts(listOf(c.Spec["extraHosts"]), gateway)
 	if err != nil {
 		return nil, err
 	}
-	return renderHosts(extra, e.selfEntry(c), e.internalEntries(c)), nil
+	return renderHosts(extra, e.selfEntry(c), e.internalEntries(c),
+		e.publicEntries(c, route.gateway)), nil
 }
 
 // selfEntry is the line Docker writes for a container's own address and host name; a
@@ -157,11 +157,12 @@ func (e *Emulator) refreshHosts(ctx context.Context, cid string) {
 		e.log.Warn("cannot write hosts file", "container", cid, "err", err)
 		return
 	}
+	route := e.publicRoute(ctx)
 	path, err := e.hostsPath(cid)
 	var data []byte
 	if err == nil {
 		e.mu.Lock()
-		data, err = e.hostsContent(c, gateway)
+		data, err = e.hostsContent(c, gateway, route)
 		e.mu.Unlock()
 	}
 	if err == nil {

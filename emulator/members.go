@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spinlocal/spinlocal/emulator/dnsname"
 	"github.com/spinlocal/spinlocal/emulator/engine"
 	"github.com/spinlocal/spinlocal/emulator/store"
 )
@@ -52,12 +51,8 @@ func (e *Emulator) newMember(svc *Service, m member) (task, bool) {
 	if m.name != "" {
 		fqSide := m.name + "." + fqService
 		aliases = []string{name, fqSide, fqSide + ".rancher.internal"}
-	} else if dnsname.Publishes(lcfg) {
-		// The Spin public name reaches the service from any container of the environment.
-		if public := e.publicName(*svc); public != "" {
-			aliases = append(aliases, public)
-		}
 	}
+	// The Spin public name of a publishing service is added by create (attachPublic).
 	spec := engine.Spec{Name: name, Network: e.networkName(project), Aliases: aliases,
 		DNSSearch: []string{strings.ToLower(stack.Name) + ".rancher.internal",
 			strings.ToLower(fqService) + ".rancher.internal"},
@@ -238,6 +233,7 @@ func (e *Emulator) create(ctx context.Context, t task) {
 		return
 	}
 	t.spec = e.assignAddress(t.container, t.spec, netInfo)
+	t.spec = e.attachPublic(ctx, t.spec, t.container)
 	spec, err := e.attachVolumes(ctx, t)
 	if err != nil {
 		e.fail(t.container, err)

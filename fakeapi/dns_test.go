@@ -2,7 +2,9 @@ package fakeapi_test
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +68,8 @@ func hasPrefix(lines map[string]bool, prefix string) bool {
 }
 
 // A service that publishes a port gets its Spin public name in fqdn, and a container of
-// another stack reaches it by that name on the environment's network.
+// another stack resolves that name: to Docker's host gateway where the daemon runs beside
+// Docker Engine, else to the service's container on the environment's network.
 func TestPublishedServiceHasPublicName(t *testing.T) {
 	d := apitest.StartClean(t)
 	c := d.Client
@@ -97,6 +100,9 @@ func TestPublishedServiceHasPublicName(t *testing.T) {
 		settle(t, c, reload(t, c, s), "active")
 	}
 	ip := instances(t, c, web)[0].Str("primaryIpAddress")
+	if gw := localGateway(t, d); gw != "" {
+		ip = gw
+	}
 	want, ct := "PING "+name+" ("+ip+")", instances(t, c, app)[0]
 	apitest.Eventually(t, 30*time.Second, func() string {
 		seen := map[string]bool{}
@@ -110,6 +116,83 @@ func TestPublishedServiceHasPublicName(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// From a container of another stack, made before the service, the public name with the
+// published host port (not the container port) reaches the service, as on Spin, where the
+// name led to the host that published the port.
+func TestPublicNameReachesPublishedPort(t *testing.T) {
+	d := apitest.StartClean(t)
+	c := d.Client
+	hostPort := apitest.FreePort(t)
+	web := sleeper()
+	web["command"] = []string{"sh", "-c", "mkdir -p /www && echo public-name-ok-$HOSTNAME " +
+		"> /www/index.html && exec httpd -f -p 8080 -h /www"}
+	web["ports"] = []string{fmt.Sprintf("%d:8080", hostPort)}
+	svc := createService(t, c, createStack(t, c, "pubport"), "web", web, 1)
+	name := svc.Str("fqdn")
+	if !strings.HasPrefix(name, "web.pubport.") {
+		t.Fatalf("fqdn = %q", name)
+	}
+	probe := sleeper()
+	// busybox wget of the Debian build crashes; nc speaks HTTP/1.0 well enough.
+	probe["command"] = []string{"sh", "-c", fmt.Sprintf("trap 'exit 0' TERM; while true; "+
+		"do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 %s %d 2>&1 | "+
+		"sed 's/^/host-port: /'; sleep 1; done", name, hostPort)}
+	// The client runs before the service does: its hosts file must follow.
+	app := createService(t, c, createStack(t, c, "client"), "app", probe, 1)
+	if _, err := c.Action(t.Context(), app, "activate", nil); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, c, reload(t, c, app), "active")
+	if _, err := c.Action(t.Context(), svc, "activate", nil); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, c, reload(t, c, svc), "active")
+	want := "host-port: public-name-ok-"
+	ct := instances(t, c, app)[0]
+	apitest.Eventually(t, 30*time.Second, func() string {
+		seen := map[string]bool{}
+		err := c.StreamLogs(t.Context(), ct, map[string]any{"follow": false, "lines": 20,
+			"timestamps": false}, func(l client.LogLine) { seen[l.Text] = true })
+		if err != nil {
+			return err.Error()
+		}
+		if !hasPrefix(seen, want) {
+			return apitest.Errf("no line %q in %v", want, seen)
+		}
+		return ""
+	})
+	// The host reaches the port on loopback, as before.
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", hostPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !strings.HasPrefix(string(body), "public-name-ok-") {
+		t.Errorf("from the host: %q, %v", body, err)
+	}
+}
+
+// localGateway returns Docker's host gateway when it is an address of this machine, where
+// public names resolve inside containers, else "".
+func localGateway(t *testing.T, d *apitest.Daemon) string {
+	t.Helper()
+	gw, err := d.Engine.HostGateway(t.Context())
+	if err != nil {
+		return ""
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.String() == gw {
+			return gw
+		}
+	}
+	return ""
 }
 
 func freeTCPPort(t *testing.T) int {

@@ -24,6 +24,10 @@ type Spec struct {
 	LaunchConfig map[string]any
 	// BindHost is the address published ports bind to when a port names none.
 	BindHost string
+	// ExtraBindHost is a second address those ports bind to as well, "" for none: Docker's
+	// host gateway, so that containers reach published ports there (publicroute.go in
+	// package emulator).
+	ExtraBindHost string
 	// VolumesFrom are Docker ids of containers whose volumes this one mounts (sidekicks
 	// of the same unit named in dataVolumesFromLaunchConfigs).
 	VolumesFrom []string

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
@@ -17,7 +19,25 @@ func (d *Docker) HostGateway(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("inspect the default bridge network: %w", err)
 	}
-	for _, c := range n.IPAM.Config {
+	return bridgeGateway(n.IPAM.Config)
+}
+
+// bridgeGateway picks the IPv4 gateway of the default bridge from its IPAM config. Docker
+// (20.10 at least) often lists the subnet alone: the bridge then has the subnet's first
+// address, as Docker's IPAM gives it.
+func bridgeGateway(configs []network.IPAMConfig) (string, error) {
+	for _, c := range configs {
+		if gw, err := netip.ParseAddr(c.Gateway); err == nil && gw.Is4() {
+			return gw.String(), nil
+		}
+	}
+	for _, c := range configs {
+		if p, err := netip.ParsePrefix(c.Subnet); err == nil && c.Gateway == "" &&
+			p.Addr().Is4() && p.Bits() < 31 {
+			return p.Masked().Addr().Next().String(), nil
+		}
+	}
+	for _, c := range configs {
 		if c.Gateway != "" {
 			return c.Gateway, nil
 		}
@@ -30,6 +50,9 @@ type PortUser struct {
 	ID     string
 	Name   string
 	Labels map[string]string
+	// HostIPs are the addresses it publishes the port on, as Docker lists them ("0.0.0.0"
+	// and "::" for every address); nil when unknown.
+	HostIPs []string
 }
 
 // PortUsers lists the running containers, of any owner, that publish host port port.
@@ -40,10 +63,11 @@ func (d *Docker) PortUsers(ctx context.Context, port int) ([]PortUser, error) {
 	}
 	var out []PortUser
 	for _, c := range list {
-		if !publishes(c.Ports, port) {
+		ips, ok := publishedOn(c.Ports, port)
+		if !ok {
 			continue
 		}
-		u := PortUser{ID: c.ID, Labels: c.Labels}
+		u := PortUser{ID: c.ID, Labels: c.Labels, HostIPs: ips}
 		if len(c.Names) > 0 {
 			u.Name = strings.TrimPrefix(c.Names[0], "/")
 		}
@@ -52,11 +76,15 @@ func (d *Docker) PortUsers(ctx context.Context, port int) ([]PortUser, error) {
 	return out, nil
 }
 
-func publishes(ports []container.Port, port int) bool {
+// publishedOn reports whether ports publish host port port, and on which addresses.
+func publishedOn(ports []container.Port, port int) (ips []string, ok bool) {
 	for _, p := range ports {
 		if int(p.PublicPort) == port {
-			return true
+			ok = true
+			if p.IP != "" && !slices.Contains(ips, p.IP) {
+				ips = append(ips, p.IP)
+			}
 		}
 	}
-	return false
+	return ips, ok
 }

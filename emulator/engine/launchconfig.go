@@ -123,7 +123,7 @@ func dockerConfig(spec Spec) (*container.Config, *container.HostConfig,
 		cfg.StopTimeout = &t
 	}
 	exposed, bindings, err := portSpecs(append(m.list("ports"), m.list("expose")...),
-		spec.BindHost)
+		spec.BindHost, spec.ExtraBindHost)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -241,8 +241,14 @@ func envList(env map[string]string) []string {
 }
 
 // portSpecs parses compose-style port strings: "8080", "60000:8080",
-// "127.0.0.1:60000:8080/tcp". Ports without a host IP bind to bindHost.
-func portSpecs(ports []string, bindHost string) (nat.PortSet, nat.PortMap, error) {
+// "127.0.0.1:60000:8080/tcp". Ports without a host IP bind to bindHost, and to extraHost
+// as well unless it is "" or bindHost already covers it (the same address, or every
+// address). Ports that name a host IP bind to that one only.
+func portSpecs(ports []string, bindHost, extraHost string) (nat.PortSet, nat.PortMap,
+	error) {
+	if extraHost == bindHost || IsWildcardHost(bindHost) {
+		extraHost = ""
+	}
 	exposed := nat.PortSet{}
 	bindings := nat.PortMap{}
 	for _, raw := range ports {
@@ -258,12 +264,28 @@ func portSpecs(ports []string, bindHost string) (nat.PortSet, nat.PortMap, error
 		if hostPort == "" {
 			continue
 		}
-		if ip == "" {
-			ip = bindHost
+		if ip != "" {
+			bindings[p] = append(bindings[p], nat.PortBinding{HostIP: ip, HostPort: hostPort})
+			continue
 		}
-		bindings[p] = append(bindings[p], nat.PortBinding{HostIP: ip, HostPort: hostPort})
+		bindings[p] = append(bindings[p], nat.PortBinding{HostIP: bindHost,
+			HostPort: hostPort})
+		if extraHost != "" {
+			bindings[p] = append(bindings[p], nat.PortBinding{HostIP: extraHost,
+				HostPort: hostPort})
+		}
 	}
 	return exposed, bindings, nil
+}
+
+// IsWildcardHost reports whether a bind address stands for every address of the host, as
+// Docker takes it ("" included).
+func IsWildcardHost(host string) bool {
+	switch strings.Trim(host, "[]") {
+	case "", "0.0.0.0", "::":
+		return true
+	}
+	return false
 }
 
 func splitPort(raw string) (ip, hostPort, ctrPort, proto string, err error) {
