@@ -25,3 +25,44 @@ func (e *Emulator) AuditProject(caller Caller, stack, tags string,
 	}
 	return fs
 }
+
+// AuditOwnership refuses, before a client creates anything, a project that would act on
+// someone else's stack or mount someone else's volume in environment pid: the refusals
+// the API gives at each create (you don't own ...), for the whole project at once.
+func (e *Emulator) AuditOwnership(caller Caller, pid, stack string,
+	services []AuditService) error {
+	var lcs []map[string]any
+	for _, s := range services {
+		lcs = append(append(lcs, s.Launch), s.Secondary...)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, st := range sortedValues(e.stacks) {
+		if st.AccountID != pid || st.Name != stack || st.Removed != nil {
+			continue
+		}
+		if err := e.mayChange(caller, st.ID); err != nil {
+			return err
+		}
+		return e.mayMountVolumes(caller, st, lcs)
+	}
+	// A new stack is the caller's: environment volumes of others are refused unless the
+	// caller may change the stack they belong to.
+	for _, lc := range lcs {
+		for _, raw := range stringList(lc["dataVolumes"]) {
+			name, _, ok := namedMount(raw)
+			if !ok {
+				continue
+			}
+			v := e.volumeNamed(pid, name, true)
+			if v == nil || v.Owner == "" || v.Owner == caller.User {
+				continue
+			}
+			if v.StackID != "" && e.mayChange(caller, v.StackID) == nil {
+				continue
+			}
+			return spinDenied("you don't own volume %s", v.Name)
+		}
+	}
+	return nil
+}

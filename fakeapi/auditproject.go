@@ -35,6 +35,10 @@ func (s *Server) handleAuditProject(w http.ResponseWriter, r *http.Request, pid 
 		services = append(services, emulator.AuditService{Name: str(m, "name"),
 			Launch: rawMap(m, "launchConfig"), Secondary: cleanMaps(m, "secondaryLaunchConfigs")})
 	}
+	if err := s.emu.AuditOwnership(caller, pid, str(body, "stack"), services); err != nil {
+		writeError(w, err)
+		return
+	}
 	findings := s.emu.AuditProject(caller, str(body, "stack"), str(body, "tags"), services)
 	writeJSON(w, 200, map[string]any{"findings": findings})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/spinlocal/spinlocal/emulator"
 	"github.com/spinlocal/spinlocal/emulator/engine"
 	"github.com/spinlocal/spinlocal/fakeapi/apitest"
+	"github.com/spinlocal/spinlocal/fakeapi/client"
 )
 
 // run runs the spinlocal app in-process and returns its output.
@@ -290,5 +292,44 @@ func TestUpGoesOnPastAFailedService(t *testing.T) {
 	}
 	if states["good"] != "active" || states["broken"] == "" {
 		t.Fatalf("states = %v\n%s", states, out)
+	}
+}
+
+// spinlocal up of a project that mounts another user's volume, or deploys into another
+// user's stack, is refused before anything is made.
+func TestUpRefusesOthersVolumeBeforeCreating(t *testing.T) {
+	d := apitest.StartClean(t)
+	requireImages(t, d, apitest.Image())
+	access, secret, err := d.Emu.CreateKey("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := client.New(d.Server.URL, access, secret)
+	alice.Project = d.Client.Project
+	if _, err := alice.Create(t.Context(), "volumes", map[string]any{"name": "alicedata",
+		"driver": "local"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Engine.RemoveVolume(context.Background(), "alicedata") })
+	if _, err := alice.Create(t.Context(), "stacks", map[string]any{"name": "alices"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SPINLOCAL_USER", "bob")
+	for stack, want := range map[string]string{
+		"intruder": "you don't own volume alicedata",
+		"alices":   "you don't own stack alices"} {
+		file := writeProject(t, stack, "version: '2'\nservices:\n  app:\n    image: "+
+			apitest.Image()+"\n    command: [sleep, '600']\n    volumes:\n"+
+			"      - alicedata:/data\nvolumes:\n  alicedata:\n    external: true\n", "")
+		out, code, err := runApp(t, nil, append([]string{"up", "-d", "-f", file},
+			daemonArgs(d)...)...)
+		if code == 0 || err == nil || !strings.Contains(err.Error(), want) ||
+			!strings.Contains(err.Error(), "nothing was created") {
+			t.Errorf("%s: status %d, err %v:\n%s", stack, code, err, out)
+		}
+	}
+	if st, err := d.Client.FindByName(t.Context(), "stacks", "intruder", nil); err != nil ||
+		st != nil {
+		t.Errorf("a refused up made stack intruder: %v %v", st, err)
 	}
 }

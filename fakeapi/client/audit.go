@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,6 +35,10 @@ func (c *Client) preAudit(ctx context.Context, p *compose.Project, out io.Writer
 		"services": services}, &reply)
 	if IsNotFound(err) {
 		return nil // a daemon without the pre-deploy audit: each create is audited anyway
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
+		return fmt.Errorf("%w; nothing was created", err) // you don't own ...
 	}
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
