@@ -252,27 +252,31 @@ func portSpecs(ports []string, bindHost, extraHost string) (nat.PortSet, nat.Por
 	exposed := nat.PortSet{}
 	bindings := nat.PortMap{}
 	for _, raw := range ports {
-		ip, hostPort, ctrPort, proto, err := splitPort(raw)
+		ip, hostPorts, ctrPorts, proto, err := splitPort(raw)
 		if err != nil {
 			return nil, nil, err
 		}
-		p, err := nat.NewPort(proto, ctrPort)
-		if err != nil {
-			return nil, nil, fmt.Errorf("port %q: %w", raw, err)
-		}
-		exposed[p] = struct{}{}
-		if hostPort == "" {
-			continue
-		}
-		if ip != "" {
-			bindings[p] = append(bindings[p], nat.PortBinding{HostIP: ip, HostPort: hostPort})
-			continue
-		}
-		bindings[p] = append(bindings[p], nat.PortBinding{HostIP: bindHost,
-			HostPort: hostPort})
-		if extraHost != "" {
-			bindings[p] = append(bindings[p], nat.PortBinding{HostIP: extraHost,
+		for i, ctrPort := range ctrPorts {
+			p, err := nat.NewPort(proto, ctrPort)
+			if err != nil {
+				return nil, nil, fmt.Errorf("port %q: %w", raw, err)
+			}
+			exposed[p] = struct{}{}
+			if len(hostPorts) == 0 {
+				continue
+			}
+			hostPort := hostPorts[i]
+			if ip != "" {
+				bindings[p] = append(bindings[p], nat.PortBinding{HostIP: ip,
+					HostPort: hostPort})
+				continue
+			}
+			bindings[p] = append(bindings[p], nat.PortBinding{HostIP: bindHost,
 				HostPort: hostPort})
+			if extraHost != "" {
+				bindings[p] = append(bindings[p], nat.PortBinding{HostIP: extraHost,
+					HostPort: hostPort})
+			}
 		}
 	}
 	return exposed, bindings, nil
@@ -288,35 +292,66 @@ func IsWildcardHost(host string) bool {
 	return false
 }
 
-func splitPort(raw string) (ip, hostPort, ctrPort, proto string, err error) {
+// splitPort reads [[IP:]HOST:]CONTAINER[/PROTO], where HOST and CONTAINER may be ranges
+// (8000-8001:8080-8081) of one length, into one container port a line and, when
+// published, the host port of each.
+func splitPort(raw string) (ip string, hostPorts, ctrPorts []string, proto string,
+	err error) {
 	proto = "tcp"
 	s := raw
 	if i := strings.LastIndex(s, "/"); i >= 0 {
 		proto, s = s[i+1:], s[:i]
 	}
+	var host, ctr string
 	parts := strings.Split(s, ":")
 	switch len(parts) {
 	case 1:
-		ctrPort = parts[0]
+		ctr = parts[0]
 	case 2:
-		hostPort, ctrPort = parts[0], parts[1]
+		host, ctr = parts[0], parts[1]
 	case 3:
-		ip, hostPort, ctrPort = parts[0], parts[1], parts[2]
+		ip, host, ctr = parts[0], parts[1], parts[2]
 	default:
-		return "", "", "", "", fmt.Errorf("port %q: want [[IP:]HOST:]CONTAINER[/PROTO]", raw)
+		return "", nil, nil, "", fmt.Errorf("port %q: want [[IP:]HOST:]CONTAINER[/PROTO]",
+			raw)
 	}
-	for _, n := range []string{hostPort, ctrPort} {
-		if n == "" {
-			continue
-		}
-		if _, perr := strconv.ParseUint(n, 10, 16); perr != nil {
-			return "", "", "", "", fmt.Errorf("port %q: %q is not a port number", raw, n)
-		}
+	if ctr == "" {
+		return "", nil, nil, "", fmt.Errorf("port %q: no container port", raw)
 	}
-	if ctrPort == "" {
-		return "", "", "", "", fmt.Errorf("port %q: no container port", raw)
+	if ctrPorts, err = portRange(raw, ctr); err != nil {
+		return "", nil, nil, "", err
 	}
-	return ip, hostPort, ctrPort, proto, nil
+	if host == "" {
+		return ip, nil, ctrPorts, proto, nil
+	}
+	if hostPorts, err = portRange(raw, host); err != nil {
+		return "", nil, nil, "", err
+	}
+	if len(hostPorts) != len(ctrPorts) {
+		return "", nil, nil, "", fmt.Errorf("port %q: the host range has %d ports and the "+
+			"container range %d; give ranges of one length", raw, len(hostPorts),
+			len(ctrPorts))
+	}
+	return ip, hostPorts, ctrPorts, proto, nil
+}
+
+// portRange reads a port (8080) or a range (8080-8081) into its ports.
+func portRange(raw, s string) ([]string, error) {
+	loText, hiText, isRange := strings.Cut(s, "-")
+	lo, lerr := strconv.ParseUint(loText, 10, 16)
+	hi, herr := lo, error(nil)
+	if isRange {
+		hi, herr = strconv.ParseUint(hiText, 10, 16)
+	}
+	if lerr != nil || herr != nil || (isRange && lo == 0) || hi < lo {
+		return nil, fmt.Errorf("port %q: %q is not a port number or a range like 8000-8001",
+			raw, s)
+	}
+	out := make([]string, 0, hi-lo+1)
+	for n := lo; n <= hi; n++ {
+		out = append(out, strconv.FormatUint(n, 10))
+	}
+	return out, nil
 }
 
 func parseDevice(s string) container.DeviceMapping {

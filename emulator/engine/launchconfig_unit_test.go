@@ -67,6 +67,12 @@ func TestDockerConfigPortsUnit(t *testing.T) {
 			[]nat.Port{tcp("80")}, nat.PortMap{}},
 		{"expose list", nil, []any{"9000", "9001/udp"}, "127.0.0.1",
 			[]nat.Port{tcp("9000"), "9001/udp"}, nat.PortMap{}},
+		{"ranges of one length", []any{"55078-55079:8080-8081"}, nil, "127.0.0.1",
+			[]nat.Port{tcp("8080"), tcp("8081")},
+			nat.PortMap{tcp("8080"): {{HostIP: "127.0.0.1", HostPort: "55078"}},
+				tcp("8081"): {{HostIP: "127.0.0.1", HostPort: "55079"}}}},
+		{"an exposed range", []any{"9000-9001"}, nil, "127.0.0.1",
+			[]nat.Port{tcp("9000"), tcp("9001")}, nat.PortMap{}},
 		{"two host ports for one container port", []any{"8000:80", "8001:80"}, nil,
 			"127.0.0.1", []nat.Port{tcp("80")},
 			nat.PortMap{tcp("80"): {{HostIP: "127.0.0.1", HostPort: "8000"},
@@ -101,7 +107,7 @@ func TestDockerConfigPortsUnit(t *testing.T) {
 
 func TestDockerConfigBadPortsUnit(t *testing.T) {
 	for _, p := range []string{"http", "80:http", "1:2:3:4", "70000:80", "80:70000", "80:",
-		"-1:80", "127.0.0.1:80:"} {
+		"-1:80", "127.0.0.1:80:", "8000-8001:80", "8001-8000:80-81", "80-:80", "0-1:80-81"} {
 		lcfg := map[string]any{"imageUuid": "docker:nginx", "ports": []any{p}}
 		_, _, _, err := dockerConfig(Spec{LaunchConfig: lcfg, BindHost: "127.0.0.1"})
 		if err == nil {
