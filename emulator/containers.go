@@ -19,7 +19,7 @@ func (e *Emulator) ContainerAction(caller Caller, pid, id, action string) (Conta
 		return Container{}, err
 	}
 	if !allows(KindContainer, c.State, action) {
-		return Container{}, actionNotAvailable(action)
+		return Container{}, refuseAction(KindContainer, action)
 	}
 	if err := e.writable(pid); err != nil {
 		return Container{}, err

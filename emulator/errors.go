@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 )
 
 // APIError is an error the API layer turns into Cattle's error envelope.
@@ -46,4 +48,25 @@ func AsAPIError(err error) *APIError {
 		return ae
 	}
 	return &APIError{Status: 500, Code: "Internal Server Error", Message: err.Error()}
+}
+
+// refuseAction explains why kind refuses action: no resource of kind has it in any
+// state (a typo, or a type without it), or this one's state does not offer it.
+func refuseAction(kind, action string) error {
+	table := map[string]map[string][]string{KindStack: stackActions,
+		KindContainer: containerActions, KindHost: hostActions}[kind]
+	known := []string{}
+	if isServiceKind(kind) {
+		table = serviceActions
+		known = append(known, "setservicelinks", "rollback")
+	}
+	for _, acts := range table {
+		known = append(known, acts...)
+	}
+	if slices.Contains(known, action) {
+		return actionNotAvailable(action)
+	}
+	slices.Sort(known)
+	return invalid("InvalidAction", "action", fmt.Sprintf("a %s has no action %s; its "+
+		"actions are %s", kind, action, strings.Join(slices.Compact(known), ", ")))
 }

@@ -209,7 +209,7 @@ func (e *Emulator) ServiceAction(caller Caller, pid, id, action string,
 		return Service{}, err
 	}
 	if !allows(svc.Type, svc.State, action) {
-		return Service{}, actionNotAvailable(action)
+		return Service{}, refuseAction(svc.Type, action)
 	}
 	if err := e.writable(pid); err != nil {
 		return Service{}, err

@@ -123,7 +123,7 @@ func (e *Emulator) StackAction(caller Caller, pid, id, action string) (Stack, er
 		return Stack{}, err
 	}
 	if !allows(KindStack, s.State, action) {
-		return Stack{}, actionNotAvailable(action)
+		return Stack{}, refuseAction(KindStack, action)
 	}
 	if err := e.writable(pid); err != nil {
 		return Stack{}, err

@@ -145,6 +145,13 @@ func TestActionURLsWithTrailingSlashUnit(t *testing.T) {
 	if status != 422 || e["code"] != "ActionNotAvailable" || e["type"] != "error" {
 		t.Errorf("restart while deactivating: %d %v", status, e)
 	}
+	// An action no service has is named as such, with the ones there are.
+	status, e = h.call("POST", self+"/?action=bogus", nil)
+	if msg, _ := e["message"].(string); status != 422 || e["code"] != "InvalidAction" ||
+		!strings.Contains(msg, "a service has no action bogus") ||
+		!strings.Contains(msg, "its actions are activate, ") {
+		t.Errorf("an unknown action: %d %v", status, e)
+	}
 }
 
 func TestLookupQueriesOverHTTPUnit(t *testing.T) {

@@ -36,7 +36,8 @@ func urlFlag() cli.Flag {
 func environmentFlag() cli.Flag {
 	return &cli.StringFlag{Name: "environment", Aliases: []string{"e"},
 		EnvVars: []string{"SPINLOCAL_ENVIRONMENT"}, Value: "dev-cattle",
-		Usage: "Spin environment: dev-cattle, prod-cattle, sandbox (or its id)"}
+		Usage: "environment: dev-cattle, prod-cattle, sandbox, one made with rancher env " +
+			"create, or its id"}
 }
 
 func logLevelFlag() cli.Flag {
