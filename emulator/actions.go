@@ -1,5 +1,7 @@
 package emulator
 
+import "slices"
+
 // Resource kinds, as they appear in "type".
 const (
 	KindProject   = "project"
@@ -76,6 +78,26 @@ func Actions(kind, state string) []string {
 		}
 		return nil
 	}
+}
+
+// ServiceActions returns the actions a service advertises: those of its state, and
+// rollback on a service an in-service upgrade left in error (a new container could not be
+// created or started; the old ones are stopped). Cattle keeps such a service in
+// "upgrading" with transitioning "error" and offers rollback there (cattle-semantics.md
+// 2.4, 4.6, 4.8), with the previous launch configs still kept; spinlocal shows it as
+// "error", so it adds the action.
+func ServiceActions(svc Service) []string {
+	acts := Actions(svc.Type, svc.State)
+	if failedUpgrade(&svc) && !slices.Contains(acts, "rollback") {
+		acts = append(slices.Clone(acts), "rollback")
+	}
+	return acts
+}
+
+// failedUpgrade reports whether a service is in error because a step of an in-service
+// upgrade failed, with the configs from before the upgrade kept for a rollback.
+func failedUpgrade(svc *Service) bool {
+	return svc.State == "error" && svc.ErrorDuring == "upgrading" && svc.Upgrade != nil
 }
 
 // allows reports whether action is advertised for kind in state.

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -99,8 +100,39 @@ func (e *Emulator) rollback(svc *Service) error {
 	}
 	svc.LaunchConfig = svc.Upgrade.PreviousLaunchConf
 	svc.Secondary = svc.Upgrade.PreviousSecondary
+	// A rollback out of a failed upgrade ends that failure: the new containers go and
+	// the old ones start at once, without the failure's backoff.
+	svc.ErrorDuring, svc.Failures, svc.RetryAt = "", 0, time.Time{}
 	setState(&svc.Meta, "rolling-back", "")
 	return nil
+}
+
+// RollbackService runs the rollback action: the service gets its launch configs from
+// before the upgrade back, the new containers are removed and the old ones started again.
+// It is available in the states Cattle allows it in and on a service an upgrade left in
+// error (see ServiceActions), so `rancher up --rollback` recovers from an upgrade to an
+// image that cannot be pulled.
+func (e *Emulator) RollbackService(caller Caller, pid, id string) (Service, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	svc, err := e.changeService(caller, pid, id)
+	if err != nil {
+		return Service{}, err
+	}
+	if !slices.Contains(ServiceActions(*svc), "rollback") {
+		return Service{}, actionNotAvailable("rollback")
+	}
+	if err := e.writable(pid); err != nil {
+		return Service{}, err
+	}
+	if err := e.rollback(svc); err != nil {
+		return Service{}, err
+	}
+	if err := e.put(svc); err != nil {
+		return Service{}, err
+	}
+	e.Kick()
+	return *svc, nil
 }
 
 // withVersion copies a launch config and gives it a fresh version.

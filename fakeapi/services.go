@@ -14,7 +14,10 @@ func (s *Server) renderService(req *request, svc emulator.Service) map[string]an
 			instances = append(instances, c)
 		}
 	}
-	return req.u.renderService(svc, instances, svc.Links, s.emu.FQDN(svc))
+	m := req.u.renderService(svc, instances, svc.Links, s.emu.FQDN(svc))
+	// The actions can depend on more than the state (rollback of a failed upgrade).
+	m["actions"] = actions(req.u.self("services", svc.ID), emulator.ServiceActions(svc))
+	return m
 }
 
 // serveServices handles {p}/services and the kind-specific service collections.
@@ -97,8 +100,13 @@ func (s *Server) serviceAction(req *request, id string) {
 		writeError(req.w, err)
 		return
 	}
-	if action == "upgrade" {
+	switch action {
+	case "upgrade":
 		svc, err := s.emu.UpgradeService(req.caller, req.u.pid, id, upgradeInput(body))
+		one(req, 202, s.renderService(req, svc), err)
+		return
+	case "rollback":
+		svc, err := s.emu.RollbackService(req.caller, req.u.pid, id)
 		one(req, 202, s.renderService(req, svc), err)
 		return
 	}

@@ -85,6 +85,7 @@ func runUp(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	printScaleDrift(out, project, d)
 	printEndpoints(out, d)
 	proxied, err := plan.apply(wctx, cl, project.Name)
 	if err != nil {

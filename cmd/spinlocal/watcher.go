@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -38,6 +39,11 @@ type watcher struct {
 	// the stack applies it again.
 	proxy      *proxyPlan
 	proxyRetry bool
+	// scales is each service's scale in the files as last applied: a save that edits a
+	// scale scales the service (see client.ReloadOptions.Scales).
+	scales map[string]int
+	// warned holds the audit warnings printed so far, each printed once.
+	warned map[string]bool
 
 	fw      *fsnotify.Watcher
 	project *compose.Project  // the last project that loaded
@@ -63,6 +69,10 @@ func (w *watcher) run(ctx context.Context) error {
 		w.log = slog.New(slog.DiscardHandler)
 	}
 	w.fw, w.project, w.files = fw, p, filesOf(p, w.load)
+	w.scales = client.FileScales(p)
+	if w.warned, err = w.cl.AuditWarnings(ctx, p); err != nil {
+		w.warned = map[string]bool{} // up printed them; at worst they are printed again
+	}
 	w.watched, w.gone = map[string]bool{}, map[string]bool{}
 	w.changed, w.touched = map[string]bool{}, map[string]string{}
 	w.sync()
@@ -211,17 +221,39 @@ func (w *watcher) reloadFiles(ctx context.Context, changed map[string]bool) map[
 		return nil
 	}
 	w.project, w.files = p, filesOf(p, w.load)
-	changes, err := w.cl.Reload(ctx, p, w.reload, w.out)
+	opts := w.reload
+	opts.Scales, opts.Warned = w.scales, w.warned
+	changes, err := w.cl.Reload(ctx, p, opts, w.out)
 	if err != nil && ctx.Err() == nil {
-		fmt.Fprintf(w.out, "reload: %s; the stack keeps running\n", refusalMessage(p, err))
+		printFailure(w.out, refusalMessage(p, err))
 	}
+	// A service the reload did not get to keeps its old scale as the one last applied,
+	// so the next save scales it.
+	fileScales := client.FileScales(p)
 	replaced := map[string]bool{}
 	for _, ch := range changes {
+		if ch.Kind == client.Removed {
+			delete(w.scales, ch.Service)
+		} else {
+			w.scales[ch.Service] = fileScales[ch.Service]
+		}
 		if ch.Kind == client.Upgraded || ch.Kind == client.Created {
 			replaced[ch.Service] = true
 		}
 	}
 	return replaced
+}
+
+// printFailure prints why a reload stopped, one line per reason, the last one saying
+// that the stack runs on.
+func printFailure(out io.Writer, msg string) {
+	lines := strings.Split(msg, "\n")
+	for i, line := range lines {
+		if i == len(lines)-1 {
+			line += "; the stack keeps running"
+		}
+		fmt.Fprintf(out, "reload: %s\n", line)
+	}
 }
 
 // sync makes the watched folders those the files ask for: the folders of the project's

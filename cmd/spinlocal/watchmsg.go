@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,9 +35,15 @@ func loadMessage(err error) string {
 	return b.String()
 }
 
-// refusalMessage renders a failed reload. The daemon's Spin audit refuses with a 401 and
-// a message only; the offline audit finds the file and line of the key it is about.
+// refusalMessage renders a failed reload, one line per reason. A refusal by the Spin
+// audit names the file and line of each key it is about: the daemon's findings carry the
+// service and key, and a refusal of one request (401, a message only) is matched with the
+// offline audit's findings.
 func refusalMessage(p *compose.Project, err error) string {
+	var auditErr *client.AuditError
+	if errors.As(err, &auditErr) {
+		return auditLines(p, auditErr.Findings)
+	}
 	var se *client.ServiceError
 	var apiErr *client.Error
 	if !errors.As(err, &se) || !errors.As(err, &apiErr) ||
@@ -65,6 +72,25 @@ func refusalMessage(p *compose.Project, err error) string {
 		at += fmt.Sprintf(":%d", hits[0].Line)
 	}
 	return fmt.Sprintf("%s: %s (refused by the Spin audit)", at, apiErr.Message)
+}
+
+// auditLines renders the audit's refusals of a reload, each with its file and line.
+func auditLines(p *compose.Project, findings []audit.Finding) string {
+	fs := slices.Clone(findings)
+	audit.Locate(fs, sources(p.Files))
+	lines := make([]string, len(fs))
+	for i, f := range fs {
+		at := ""
+		if f.File != "" {
+			at = f.File
+			if f.Line > 0 {
+				at += fmt.Sprintf(":%d", f.Line)
+			}
+			at += ": "
+		}
+		lines[i] = at + f.Message + " (refused by the Spin audit)"
+	}
+	return strings.Join(lines, "\n")
 }
 
 // watchShort names a file relative to the current directory when it is below it.

@@ -23,6 +23,8 @@ const (
 	Upgraded  ChangeKind = "upgraded"
 	Recreated ChangeKind = "recreated"
 	Removed   ChangeKind = "removed"
+	// Scaled is a service whose only change is its scale.
+	Scaled ChangeKind = "scaled"
 )
 
 // noSidekick is the image the CLI sends for a sidekick that an upgrade drops
@@ -36,14 +38,25 @@ type Change struct {
 	// Detail names what changed, e.g. "image web:2, environment"; empty when there is
 	// nothing to add.
 	Detail string
+	// ScaleFrom and ScaleTo are the scale before and after, when the reload changed it;
+	// both zero otherwise.
+	ScaleFrom, ScaleTo int
 }
 
-// String renders the change as one line of `up` output.
+// String renders the change as one line of `up` output, e.g. "reload: web upgraded
+// (environment)" or "reload: web scaled 1 -> 3".
 func (ch Change) String() string {
-	if ch.Detail == "" {
-		return fmt.Sprintf("reload: %s %s", ch.Service, ch.Kind)
+	if ch.Kind == Scaled {
+		return fmt.Sprintf("reload: %s scaled %d -> %d", ch.Service, ch.ScaleFrom, ch.ScaleTo)
 	}
-	return fmt.Sprintf("reload: %s %s (%s)", ch.Service, ch.Kind, ch.Detail)
+	line := fmt.Sprintf("reload: %s %s", ch.Service, ch.Kind)
+	if ch.Detail != "" {
+		line += " (" + ch.Detail + ")"
+	}
+	if ch.ScaleTo != 0 {
+		line += fmt.Sprintf(", scaled %d -> %d", ch.ScaleFrom, ch.ScaleTo)
+	}
+	return line
 }
 
 // ServiceError is a service that Reload could not bring in line with the files: the
@@ -76,6 +89,23 @@ type ReloadOptions struct {
 	// Steady is how long an upgraded service must stay healthy before it is confirmed,
 	// so that a container that starts and then crashes is caught. Zero means two seconds.
 	Steady time.Duration
+	// Scales holds each service's scale in the files as they were last applied (see
+	// FileScales). A service whose scale in the files differs from its entry, or that has
+	// none, is scaled to the files' scale. Nil leaves every scale alone, as `rancher up`
+	// does (it sets scale only when it creates a service).
+	Scales map[string]int
+	// Warned holds the audit warnings already printed; Reload prints the others and
+	// adds them. Nil prints every warning about the services a reload changes.
+	Warned map[string]bool
+}
+
+// FileScales returns the scale of each service of p, for ReloadOptions.Scales.
+func FileScales(p *compose.Project) map[string]int {
+	out := make(map[string]int, len(p.Services))
+	for _, s := range p.Services {
+		out[s.Name] = s.Scale
+	}
+	return out
 }
 
 func (o ReloadOptions) settle() time.Duration {
@@ -104,22 +134,30 @@ func (o ReloadOptions) poll() time.Duration {
 // loader stamps (cattle-api.md 7.12) with the deployed ones: a changed launch config or
 // sidekick is upgraded in place and confirmed once healthy, or rolled back (an inactive
 // service is recreated instead, so it stays stopped); changed service settings are sent
-// with PUT; new services are created and services that left the files are removed.
-// Scale is never changed, as `rancher up` never changes it.
+// with PUT once the upgrade, if any, is confirmed, so a refused or rolled back upgrade
+// leaves the deployed hash as it was; new services are created and services that left
+// the files are removed. A scale edited in the files is applied (see opts.Scales).
+//
+// Before it changes anything it has the daemon audit every service it would send and
+// pull every new image an upgrade needs: a refusal (an *AuditError with all of them) or
+// an image that cannot be pulled (a *ServiceError per service) leaves the stack as it is.
 func (c *Client) Reload(ctx context.Context, p *compose.Project, opts ReloadOptions,
 	out io.Writer) ([]Change, error) {
 	stack, deployed, err := c.liveServices(ctx, p.Name)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkTopLevel(ctx, p, stack, io.Discard); err != nil {
-		return nil, fmt.Errorf("stack %s: %w", p.Name, err)
-	}
 	left := map[string]Resource{}
 	ids := map[string]string{}
 	for _, r := range deployed {
 		left[r.Str("name")] = r
 		ids[r.Str("name")] = r.Str("id")
+	}
+	if err := c.checkReload(ctx, p, left, opts, out); err != nil {
+		return nil, err
+	}
+	if err := c.checkTopLevel(ctx, p, stack, io.Discard); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", p.Name, err)
 	}
 	var changes []Change
 	report := func(ch Change) {
@@ -212,24 +250,21 @@ func (c *Client) reloadService(ctx context.Context, stack Resource, svc compose.
 	}
 	plan := planUpgrade(r, svc)
 	settings := hash(r) != hashOf(svc.Metadata)
+	scale := scaleTarget(r, svc, opts)
 	ch := Change{Service: svc.Name, Kind: Unchanged}
 	var err error
-	if settings || plan.needed() {
+	if settings || plan.needed() || scale != 0 {
 		if r, err = c.readyForUpgrade(ctx, r, opts); err != nil {
 			return fail(err)
 		}
+		// A failed upgrade rolled back there changes what is deployed.
+		plan = planUpgrade(r, svc)
 	}
 	if plan.needed() && r.Str("state") == "inactive" {
 		if err := c.recreateInactive(ctx, stack, svc, r, ids, opts); err != nil {
 			return fail(err)
 		}
 		return Change{Service: svc.Name, Kind: Recreated, Detail: plan.detail}, nil
-	}
-	if settings {
-		if r, err = c.updateService(ctx, stack, svc, r, opts); err != nil {
-			return fail(err)
-		}
-		ch.Kind, ch.Detail = Updated, "service settings"
 	}
 	// Links are not part of the hash; `up` sends them again for every service.
 	if err := c.setLinks(ctx, r, svc, stack, ids); err != nil {
@@ -240,6 +275,29 @@ func (c *Client) reloadService(ctx context.Context, stack Resource, svc compose.
 			return Change{}, err
 		}
 		ch.Kind, ch.Detail = Upgraded, plan.detail
+	}
+	if !settings && scale == 0 {
+		return ch, nil
+	}
+	// The settings go last: sent before an upgrade that is then refused or rolled back,
+	// they would stamp the service with the hash of a config it does not run.
+	detail := settingsDetail(r, svc)
+	from := intField(r, "scale")
+	if err := c.updateService(ctx, stack, svc, r, scale, opts); err != nil {
+		return fail(err)
+	}
+	switch {
+	case detail == "":
+	case ch.Kind == Unchanged:
+		ch.Kind, ch.Detail = Updated, detail
+	default:
+		ch.Detail += ", " + detail
+	}
+	if scale != 0 {
+		ch.ScaleFrom, ch.ScaleTo = from, scale
+		if ch.Kind == Unchanged {
+			ch.Kind = Scaled
+		}
 	}
 	return ch, nil
 }

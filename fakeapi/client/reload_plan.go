@@ -120,3 +120,101 @@ func sameJSON(a, b any) bool {
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)
 }
+
+// settingKeys are the service-level fields a PUT changes besides metadata; the external
+// ones are compared even when the files leave them out, since the PUT clears them.
+var settingKeys = []string{"externalIpAddresses", "hostname"}
+
+// settingsDetail names the service-level settings that differ between a deployed service
+// and the files: metadata and the fields of the create body (lbConfig, scalePolicy, ...).
+// It is empty when only the config hash differs, which a PUT then brings in line quietly.
+func settingsDetail(r Resource, svc compose.Service) string {
+	var changed []string
+	deployed, _ := r["metadata"].(map[string]any)
+	if !sameJSON(withoutHash(deployed), withoutHash(svc.Metadata)) {
+		changed = append(changed, "metadata")
+	}
+	keys := map[string]bool{}
+	for k := range svc.Fields {
+		keys[k] = true
+	}
+	if svc.Kind == "externalService" {
+		for _, k := range settingKeys {
+			keys[k] = true
+		}
+	}
+	var fields []string
+	for k := range keys {
+		if !sameJSON(emptyAsNil(r[k]), emptyAsNil(svc.Fields[k])) {
+			fields = append(fields, k)
+		}
+	}
+	sort.Strings(fields)
+	return strings.Join(append(changed, fields...), ", ")
+}
+
+// withoutHash is a metadata map without the hash, nil when nothing else is in it.
+func withoutHash(m map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if k != "io.rancher.service.hash" {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// emptyAsNil treats an empty string, list or map as absent.
+func emptyAsNil(v any) any {
+	switch t := v.(type) {
+	case string:
+		if t == "" {
+			return nil
+		}
+	case []any:
+		if len(t) == 0 {
+			return nil
+		}
+	case []string:
+		if len(t) == 0 {
+			return nil
+		}
+	case map[string]any:
+		if len(t) == 0 {
+			return nil
+		}
+	}
+	return v
+}
+
+// scaleTarget returns the scale a reload sets on a deployed service: the files' scale
+// when it was edited since the files were last applied (opts.Scales) and differs from
+// the service's; zero leaves the scale alone. `rancher up` never changes the scale of an
+// existing service (cattle-semantics.md 5.3); the watcher applies an edit of it, so that
+// saving a new scale scales. Global services and those without containers have no
+// scale to set.
+func scaleTarget(r Resource, svc compose.Service, opts ReloadOptions) int {
+	if opts.Scales == nil || svc.Kind == "externalService" || svc.Kind == "dnsService" {
+		return 0
+	}
+	if before, ok := opts.Scales[svc.Name]; ok && before == svc.Scale {
+		return 0
+	}
+	labels, _ := svc.LaunchConfig["labels"].(map[string]any)
+	if fmt.Sprint(labels["io.rancher.scheduler.global"]) == "true" {
+		return 0
+	}
+	if intField(r, "scale") == svc.Scale {
+		return 0
+	}
+	return svc.Scale
+}
+
+// intField reads a number of a resource.
+func intField(r Resource, k string) int {
+	n, _ := r[k].(float64)
+	return int(n)
+}

@@ -57,10 +57,20 @@ func (c *Client) recreateInactive(ctx context.Context, stack Resource, svc compo
 }
 
 // readyForUpgrade brings a service to rest before it is changed. An upgrade left
-// unconfirmed (an interrupted reload) is confirmed first, as `rancher up` does.
+// unconfirmed (an interrupted reload) is confirmed first, as `rancher up` does; one that
+// failed (its service is in error and offers rollback, e.g. after `rancher up --upgrade`
+// to an image that cannot be pulled) is rolled back, so the files are applied to the
+// configs that ran before it.
 func (c *Client) readyForUpgrade(ctx context.Context, r Resource, opts ReloadOptions) (
 	Resource, error) {
 	r, err := c.waitSettled(ctx, r, opts)
+	if err != nil && ctx.Err() == nil && r.Str("state") == "error" &&
+		r.Action("rollback") != "" {
+		if err := c.rollBack(ctx, r, opts); err != nil {
+			return r, fmt.Errorf("roll back the upgrade that failed before: %w", err)
+		}
+		r, err = c.Get(ctx, r.Link("self"))
+	}
 	if err != nil {
 		return r, err
 	}
@@ -78,20 +88,23 @@ func (c *Client) readyForUpgrade(ctx context.Context, r Resource, opts ReloadOpt
 	return r, nil
 }
 
-// updateService sends changed service settings with PUT: the create body with the
-// deployed scale, as the CLI's "Updating" step does.
+// updateService sends the service settings with PUT: the create body with the deployed
+// scale, as the CLI's "Updating" step does, or with scale when it is not zero.
 func (c *Client) updateService(ctx context.Context, stack Resource, svc compose.Service,
-	r Resource, opts ReloadOptions) (Resource, error) {
+	r Resource, scale int, opts ReloadOptions) error {
 	lc, err := c.resolveSecrets(ctx, svc.LaunchConfig)
 	if err != nil {
-		return r, err
+		return err
 	}
 	body := map[string]any{"name": svc.Name, "stackId": stack.Str("id"), "scale": r["scale"],
 		"launchConfig": withoutRestartPolicy(lc), "metadata": svc.Metadata,
 		"retainIp": svc.RetainIP}
+	if scale != 0 {
+		body["scale"] = scale
+	}
 	side, err := c.resolveAll(ctx, svc.SecondaryLaunchConfigs)
 	if err != nil {
-		return r, err
+		return err
 	}
 	if len(side) > 0 {
 		body["secondaryLaunchConfigs"] = side
@@ -106,9 +119,10 @@ func (c *Client) updateService(ctx context.Context, stack Resource, svc compose.
 	}
 	var next Resource
 	if err := c.Do(ctx, http.MethodPut, r.Link("self"), body, &next); err != nil {
-		return r, fmt.Errorf("update: %w", err)
+		return fmt.Errorf("update: %w", err)
 	}
-	return c.waitSettled(ctx, next, opts)
+	_, err = c.waitSettled(ctx, next, opts)
+	return err
 }
 
 // upgradeService runs an in-service upgrade one container at a time and confirms it

@@ -263,11 +263,11 @@ func TestReloadKeepsServiceTheAuditRefuses(t *testing.T) {
 	s.write("docker-compose.yml", strings.Replace(apitest.LinkedPair, "    links:",
 		"    privileged: true\n    links:", 1), apitest.Image(), "bonjour")
 	_, err := s.reload(client.ReloadOptions{})
-	var se *client.ServiceError
-	var apiErr *client.Error
-	if !errors.As(err, &se) || se.Service != "web" || !errors.As(err, &apiErr) ||
-		apiErr.Status != 401 || !strings.Contains(apiErr.Message, "privileged") {
-		t.Fatalf("reload error = %v, want the daemon's 401 about privileged", err)
+	var refused *client.AuditError
+	if !errors.As(err, &refused) || len(refused.Findings) != 1 ||
+		refused.Findings[0].Service != "web" ||
+		!strings.Contains(refused.Findings[0].Message, "privileged") {
+		t.Fatalf("reload error = %v, want the daemon's audit refusing privileged", err)
 	}
 	svc := s.service("web")
 	if svc.Str("state") != "active" || environment(svc)["GREETING"] != "hello" {
