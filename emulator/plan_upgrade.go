@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"sort"
 	"time"
 )
@@ -84,8 +85,65 @@ func (e *Emulator) retireBatch(svc *Service, live []*Container) bool {
 			c.Retired = true
 			e.persist(c)
 		}
+		e.retireDependents(svc, live, i)
 	}
 	return true
+}
+
+// retireDependents retires, with a member of unit index, the members that share its
+// network (network_mode: container:NAME) or mount its volumes (volumes_from), and so on
+// down the chain: they would be left in a stopped container's network or with its
+// volumes, as Cattle never left them. Callers hold e.mu.
+func (e *Emulator) retireDependents(svc *Service, live []*Container, index int) {
+	for changed := true; changed; {
+		changed = false
+		for _, c := range live {
+			if c.ServiceIndex != index || c.Retired || c.State == "removing" {
+				continue
+			}
+			for _, r := range live {
+				if r.ServiceIndex == index && r.Retired &&
+					dependsOn(svc, c.LaunchConfig, r.LaunchConfig) {
+					c.Retired, changed = true, true
+					e.persist(c)
+					break
+				}
+			}
+		}
+	}
+}
+
+// dependsOn reports whether unit member key member shares the network of, or mounts the
+// volumes of, member dep (keys as lcNameOf gives them: "" for the primary).
+func dependsOn(svc *Service, member, dep string) bool {
+	lc := launchConfigFor(svc, member)
+	if mode, _ := lc["networkMode"].(string); mode == "container" {
+		if target, _ := lc["networkLaunchConfig"].(string); lcNameOf(svc, target) == dep {
+			return true
+		}
+	}
+	names, _ := lc["dataVolumesFromLaunchConfigs"].([]any)
+	for _, n := range names {
+		if lcNameOf(svc, fmt.Sprint(n)) == dep {
+			return true
+		}
+	}
+	return false
+}
+
+// replacement reports whether c is the replacement of a retired member of its unit that
+// was not outdated itself (a dependent, retireDependents). Callers hold e.mu.
+func replacement(c *Container, live []*Container) bool {
+	if c.Retired {
+		return false
+	}
+	for _, r := range live {
+		if r.Retired && r.ServiceIndex == c.ServiceIndex && r.LaunchConfig == c.LaunchConfig &&
+			r.ID != c.ID {
+			return true
+		}
+	}
+	return false
 }
 
 // planRollback removes the containers of the new configs, then starts the retired ones
@@ -94,7 +152,7 @@ func (e *Emulator) planRollback(svc *Service, live []*Container, now time.Time) 
 	var tasks []task
 	newLeft := false
 	for _, c := range live {
-		if !c.Retired && outdated(svc, c) {
+		if !c.Retired && (outdated(svc, c) || replacement(c, live)) {
 			newLeft = true
 			if c.State != "removing" {
 				tasks = append(tasks, e.removeTask(c))
