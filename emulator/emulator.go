@@ -78,6 +78,8 @@ type Emulator struct {
 
 	kick chan struct{}
 	subs subscribers
+
+	execRun execRun // tags the commands this run execs (exec.go)
 }
 
 // Buckets of the state database.
@@ -360,5 +362,6 @@ func newUUID() string {
 // Run reconciles until ctx ends.
 func (e *Emulator) Run(ctx context.Context) {
 	go e.runHealth(ctx)
+	go e.endStaleExecs(ctx)
 	e.runReconciler(ctx)
 }

@@ -2,6 +2,7 @@ package fakeapi
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -66,4 +67,16 @@ func (b dockerBackend) Dial(ctx context.Context) (net.Conn, error) {
 
 func (b dockerBackend) Targets() []emulator.DockerTarget {
 	return b.emu.DockerTargets(b.caller, b.pid)
+}
+
+func (b dockerBackend) ExecTag() []string { return b.emu.ExecTag() }
+
+// EndExec ends a tagged exec in one of the caller's containers only.
+func (b dockerBackend) EndExec(ctx context.Context, dockerID, marker string) error {
+	for _, t := range b.Targets() {
+		if t.DockerID == dockerID && t.Mine {
+			return b.emu.EndExec(ctx, dockerID, marker)
+		}
+	}
+	return fmt.Errorf("end exec: container %.12s is not one of yours", dockerID)
 }

@@ -19,6 +19,16 @@ type execInfo struct {
 	ContainerID   string
 	OpenStdin     bool
 	ProcessConfig struct{ Tty bool }
+	Running       bool
+	Pid           int
+	ExitCode      *int
+}
+
+// ended tells a finished exec from one that Docker has not started yet: both are not
+// Running, but only a started one has a pid, and one that failed to start has an exit
+// code (126 or 127) as the engine's exec sessions see it.
+func (i execInfo) ended() bool {
+	return !i.Running && (i.Pid != 0 || i.ExitCode != nil && *i.ExitCode != 0)
 }
 
 // inspectExec asks Docker about an exec instance, on a connection of its own: the

@@ -113,3 +113,11 @@ func TestRefusalIsDockersErrorForm(t *testing.T) {
 		t.Fatalf("refusal: %d %q", resp.StatusCode, body)
 	}
 }
+
+func (f fakeBackend) ExecTag() []string {
+	return []string{"SPINLOCAL_EXEC=feed", "SPINLOCAL_EXEC_RUN=beef"}
+}
+
+func (f fakeBackend) EndExec(context.Context, string, string) error {
+	return errors.New("no Docker in unit tests")
+}

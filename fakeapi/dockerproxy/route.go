@@ -24,8 +24,9 @@ type verdict struct {
 	exec       bool // seg[1] names an exec instance whose container must be the caller's
 	execConfig bool // the body is an exec config, which must ask for no privileges
 	reply      reply
-	limit      int  // the most containers a list may show; 0: no limit
-	hold       bool // an exec stream without input: see hijackHeld
+	limit      int      // the most containers a list may show; 0: no limit
+	hold       bool     // an exec stream without input: see hijackHeld
+	tag        *execTag // the tag an exec create added to the config
 }
 
 // versionPrefix is the optional API version the docker client puts before every path.

@@ -26,6 +26,12 @@ type Backend interface {
 	Dial(ctx context.Context) (net.Conn, error)
 	// Targets lists the environment's containers; Mine marks the caller's.
 	Targets() []emulator.DockerTarget
+	// ExecTag returns a new tag for an exec: environment entries, the first of which is
+	// the marker EndExec finds its processes by.
+	ExecTag() []string
+	// EndExec kills the processes whose environment holds marker in the caller's running
+	// container dockerID.
+	EndExec(ctx context.Context, dockerID, marker string) error
 }
 
 // execConfigLimit bounds the exec config the proxy reads to check it.
@@ -132,7 +138,7 @@ func (s *session) check(ctx context.Context, req *http.Request, v *verdict, pref
 		req.URL.RawQuery, v.limit = q.Encode(), limit
 	}
 	if v.execConfig {
-		return checkExecConfig(req)
+		return s.checkExecConfig(req, v, seg[1])
 	}
 	return nil
 }
@@ -170,10 +176,10 @@ func truthy(v string) bool {
 	return true
 }
 
-// checkExecConfig refuses an exec that asks for privileges or another user. Docker
-// decodes the config with encoding/json too, so both read the same fields, whatever
-// their case.
-func checkExecConfig(req *http.Request) *refusal {
+// checkExecConfig refuses an exec that asks for privileges or another user, and tags the
+// others (exectag.go) in container. Docker decodes the config with encoding/json too, so
+// both read the same fields, whatever their case.
+func (s *session) checkExecConfig(req *http.Request, v *verdict, container string) *refusal {
 	raw, err := io.ReadAll(io.LimitReader(req.Body, execConfigLimit+1))
 	if err != nil || len(raw) > execConfigLimit {
 		return &refusal{status: http.StatusBadRequest,
@@ -193,6 +199,7 @@ func checkExecConfig(req *http.Request) *refusal {
 	if cfg.User != "" {
 		return otherUser(cfg.User)
 	}
+	raw = s.tagExec(raw, v, container)
 	req.Body = io.NopCloser(bytes.NewReader(raw))
 	req.ContentLength, req.TransferEncoding = int64(len(raw)), nil
 	return nil
@@ -237,14 +244,13 @@ func (s *session) relay(ctx context.Context, req *http.Request, v verdict) (bool
 			req.URL.Path, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusSwitchingProtocols && v.hold {
-		return false, s.hijackHeld(ctx, req, resp)
-	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
-		return false, s.hijack(resp)
+		return false, s.hijackExec(ctx, req, resp, v)
 	}
 	ok := resp.StatusCode == http.StatusOK
 	switch {
+	case resp.StatusCode == http.StatusCreated && v.tag != nil:
+		err = s.rewritten(resp, s.noteTag(*v.tag))
 	case ok && v.reply == replyList:
 		err = s.rewritten(resp, func(b []byte) ([]byte, error) {
 			return filterList(b, s.b.Targets(), v.limit)
@@ -261,6 +267,27 @@ func (s *session) relay(ctx context.Context, req *http.Request, v verdict) (bool
 		err = s.pass(req, resp)
 	}
 	return err == nil && !req.Close && !resp.Close, err
+}
+
+// hijackExec relays an upgraded stream, and ends the tagged exec it started when the
+// stream is over but the command is not.
+func (s *session) hijackExec(ctx context.Context, req *http.Request, resp *http.Response,
+	v verdict) error {
+	var tag execTag
+	var ok bool
+	if v.exec {
+		tag, ok = tagged.take(execID(req))
+	}
+	var err error
+	if v.hold {
+		err = s.hijackHeld(ctx, req, resp)
+	} else {
+		err = s.hijack(resp)
+	}
+	if ok {
+		s.endAbandoned(ctx, execID(req), tag)
+	}
+	return err
 }
 
 // dial connects to Docker once per session; the connection closes when the client goes.
