@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -72,6 +73,7 @@ func (e *Emulator) dueProbes(now time.Time, state map[string]*probeState) []prob
 			continue
 		}
 		seen[c.ID] = true
+		e.markNeverPassed(c, hc, now)
 		ps := state[c.ID]
 		if ps == nil {
 			ps = &probeState{next: now.Add(hc.interval)}
@@ -144,6 +146,32 @@ func startHealth(c *Container) {
 		c.HealthState = "initializing"
 	}
 	c.HealthChanged = time.Now().UTC()
+}
+
+// markNeverPassed makes a container that did not pass its check within its
+// (re)initializing timeout unhealthy, with the last failure as the reason, so that a
+// check that never passes shows as such: the strategy then applies (recreate replaces the
+// unit). Cattle removed such a container outright and, with strategy none, left it
+// initializing for good; spinlocal says why instead. Callers hold e.mu.
+func (e *Emulator) markNeverPassed(c *Container, hc healthCheck, now time.Time) {
+	limit := hc.initTimeout
+	switch c.HealthState {
+	case "initializing":
+	case "reinitializing":
+		limit = hc.reinitTimeout
+	default:
+		return
+	}
+	if now.Sub(c.HealthChanged) <= limit {
+		return
+	}
+	reason := c.TransitioningMessage
+	if reason == "" {
+		reason = "no check has answered yet"
+	}
+	e.setHealth(c, "unhealthy", fmt.Sprintf("did not pass its health check within %s: %s",
+		limit, reason))
+	e.Kick()
 }
 
 // healthTimedOut reports whether a container stayed initializing or reinitializing past

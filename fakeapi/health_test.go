@@ -108,3 +108,35 @@ func TestHealthCheckRecreatesNeverHealthy(t *testing.T) {
 		return "not replaced yet"
 	})
 }
+
+// A check that never passes ends unhealthy with the reason once the initializing timeout
+// is over, also with strategy none, which keeps the container; the service says so too.
+func TestHealthCheckNeverPassingEndsUnhealthy(t *testing.T) {
+	d := apitest.StartClean(t)
+	c := d.Client
+	stack := createStack(t, c, "neverok")
+	lc := sleeper()
+	lc["healthCheck"] = check(map[string]any{"port": 9999, "requestLine": "",
+		"initializingTimeout": 1500, "strategy": "none"})
+	svc := createService(t, c, stack, "web", lc, 1)
+	if _, err := c.Action(t.Context(), svc, "activate", nil); err != nil {
+		t.Fatal(err)
+	}
+	svc = settle(t, c, reload(t, c, svc), "active")
+	ct := instances(t, c, svc)[0]
+	apitest.Eventually(t, 20*time.Second, func() string {
+		r := reload(t, c, ct)
+		msg := r.Str("transitioningMessage")
+		if r.Str("healthState") != "unhealthy" || !strings.Contains(msg, "port 9999") {
+			return apitest.Errf("container %s %q, want unhealthy naming port 9999",
+				r.Str("healthState"), msg)
+		}
+		if s := reload(t, c, svc); s.Str("healthState") != "unhealthy" {
+			return apitest.Errf("service health %s, want unhealthy", s.Str("healthState"))
+		}
+		return ""
+	})
+	if now := instances(t, c, svc); len(now) != 1 || now[0].Str("id") != ct.Str("id") {
+		t.Errorf("strategy none replaced the container: %v", now)
+	}
+}
