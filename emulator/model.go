@@ -127,6 +127,13 @@ type Container struct {
 	// HostsFile marks a container whose /etc/hosts is the daemon's file (hostsfiles.go),
 	// kept up to date with the environment's external and alias services.
 	HostsFile bool `json:"hostsFile,omitempty"`
+	// Exits counts the times in a row the process of a service container ended on its
+	// own, ExitedAt and ExitCode say when and how it last did, and RunningSince when it
+	// last started to run: they pace restarts and hold back health (health_exits.go).
+	Exits        int       `json:"exits,omitempty"`
+	ExitedAt     time.Time `json:"exitedAt,omitzero"`
+	ExitCode     int       `json:"exitCode,omitempty"`
+	RunningSince time.Time `json:"runningSince,omitzero"`
 }
 
 // APIKey is one access key / secret pair; the secret is kept only as a hash.

@@ -120,7 +120,8 @@ func (e *Emulator) planService(svc *Service, now time.Time) []task {
 }
 
 // planRunning keeps Scale units of a service running; it makes no new container for a
-// unit in hold. Retired and removing containers are not units. Callers hold e.mu.
+// unit in hold, and starts a container that keeps exiting only once its restart delay is
+// over. Retired and removing containers are not units. Callers hold e.mu.
 func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
 	hold map[int]bool) []task {
 	var tasks []task
@@ -206,6 +207,8 @@ func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
 					tasks = append(tasks, task{kind: "stop", container: c.ID,
 						dockerID: c.DockerID})
 				}
+			case c.State == "stopped" && !restartDue(c, now):
+				// It keeps exiting: started again once its delay is over (noteExits).
 			case (c.State == "stopped" || c.State == "starting") && !startedOnce(svc, c):
 				tasks = append(tasks, task{kind: "start", container: c.ID,
 					dockerID: c.DockerID})

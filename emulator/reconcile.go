@@ -19,6 +19,8 @@ func (e *Emulator) runReconciler(ctx context.Context) {
 	watch := e.eng.Watch(ctx, e.ownLabels())
 	tick := time.NewTicker(e.cfg.ResyncInterval)
 	defer tick.Stop()
+	recheck := time.NewTimer(eventLag)
+	defer recheck.Stop()
 	for {
 		e.reconcileOnce(ctx)
 		select {
@@ -29,10 +31,17 @@ func (e *Emulator) runReconciler(ctx context.Context) {
 			if !ok {
 				watch = nil
 			}
+			// Docker's list can still show a container running for a moment after its
+			// "die" event: look again once that moment is over.
+			recheck.Reset(eventLag)
+		case <-recheck.C:
 		case <-tick.C:
 		}
 	}
 }
+
+// eventLag is how long after a Docker event the reconciler looks again.
+const eventLag = 500 * time.Millisecond
 
 func (e *Emulator) ownLabels() map[string]string {
 	return map[string]string{engine.LabelDaemon: e.daemonID}
@@ -58,15 +67,22 @@ func (e *Emulator) reconcileOnce(ctx context.Context) {
 		byRecord[st.Labels[engine.LabelContainerID]] = st
 	}
 
+	// Containers whose process ended on their own: how they exited paces their restart.
+	exits := e.readExitCodes(ctx, e.exitedOnTheirOwn(byRecord))
+
 	e.mu.Lock()
 	e.observe(byRecord)
+	e.noteExits(exits, time.Now())
 	tasks := e.plan(time.Now())
 	e.mu.Unlock()
 
 	e.executeAll(ctx, tasks)
+	exits = e.readExitCodes(ctx, e.exitedAtStart(tasks))
 	e.removeOrphans(ctx, observed)
 
 	e.mu.Lock()
+	e.noteExits(exits, time.Now())
+	e.trackRuns(time.Now())
 	e.settle()
 	e.clearProxyRoutes()
 	e.purge(time.Now())

@@ -1,13 +1,16 @@
 package emulator
 
+import "time"
+
 // settle moves services, stacks and environments to their resting states once the
 // containers are where they should be, and rolls health up. Callers hold e.mu.
 func (e *Emulator) settle() {
+	now := time.Now()
 	for _, svc := range sortedValues(e.services) {
 		if svc.Removed != nil {
 			continue
 		}
-		e.settleService(svc)
+		e.settleService(svc, now)
 	}
 	for _, st := range sortedValues(e.stacks) {
 		if st.Removed != nil {
@@ -20,7 +23,7 @@ func (e *Emulator) settle() {
 	}
 }
 
-func (e *Emulator) settleService(svc *Service) {
+func (e *Emulator) settleService(svc *Service, now time.Time) {
 	live := e.liveContainers(svc.ID)
 	before := svc.Meta
 	healthBefore := svc.HealthState
@@ -43,7 +46,7 @@ func (e *Emulator) settleService(svc *Service) {
 			setState(&svc.Meta, next, "")
 		}
 	case "activating", "updating-active", "error", "restarting":
-		settled := e.runningUnits(svc, live) == svc.Scale || !runsContainers(svc)
+		settled := e.startedUnits(svc, live) == svc.Scale || !runsContainers(svc)
 		if svc.State == "restarting" && anyPending(live) {
 			settled = false
 		}
@@ -60,7 +63,11 @@ func (e *Emulator) settleService(svc *Service) {
 			svc.Failures = 0
 		}
 	}
-	svc.HealthState = e.serviceHealth(svc, live)
+	svc.HealthState = e.serviceHealth(svc, live, now)
+	if (svc.State == "active" || svc.State == "activating") && runsContainers(svc) {
+		// As Cattle did, say why the service's containers do not stay up.
+		svc.TransitioningMessage = exitMessage(live, now)
+	}
 	if svc.Meta != before || svc.HealthState != healthBefore {
 		e.persist(svc)
 	}
@@ -87,13 +94,32 @@ func (e *Emulator) upgradeSettled(svc *Service, live []*Container) bool {
 
 // runningUnits counts units whose every member is running (or ran once, for start_once).
 func (e *Emulator) runningUnits(svc *Service, live []*Container) int {
+	return countUnits(svc, live, func(c *Container) bool {
+		return c.State == "running" || (c.State == "stopped" && startedOnce(svc, c))
+	})
+}
+
+// startedUnits counts units whose every member started: it runs, ran once (start_once),
+// or exited on its own and is started again by the reconciler (health_exits.go). A
+// service is activated once all its units started: one whose containers keep exiting
+// shows it in its health and message, and is not held in activating, where Cattle left
+// it with a transitioning error, so that the rest of a stack still deploys.
+func (e *Emulator) startedUnits(svc *Service, live []*Container) int {
+	return countUnits(svc, live, func(c *Container) bool {
+		return c.State == "running" || (c.State == "stopped" &&
+			(startedOnce(svc, c) || c.Exits > 0))
+	})
+}
+
+// countUnits counts the units of current containers whose every member is ok.
+func countUnits(svc *Service, live []*Container, ok func(*Container) bool) int {
 	members := len(launchConfigNames(svc))
 	perUnit := map[int]int{}
 	for _, c := range live {
 		if c.Retired || outdated(svc, c) {
 			continue
 		}
-		if c.State == "running" || (c.State == "stopped" && startedOnce(svc, c)) {
+		if ok(c) {
 			perUnit[c.ServiceIndex]++
 		}
 	}
@@ -106,9 +132,11 @@ func (e *Emulator) runningUnits(svc *Service, live []*Container) int {
 	return n
 }
 
-// serviceHealth rolls container health up to the service as Cattle did (semantics 3.3).
+// serviceHealth rolls container health up to the service as Cattle did (semantics 3.3):
+// only running containers count, and one started again after exiting on its own counts as
+// initializing until it has run for stableAfter, so a crash loop is never healthy.
 // Callers hold e.mu.
-func (e *Emulator) serviceHealth(svc *Service, live []*Container) string {
+func (e *Emulator) serviceHealth(svc *Service, live []*Container, now time.Time) string {
 	if !runsContainers(svc) {
 		return "healthy"
 	}
@@ -121,6 +149,8 @@ func (e *Emulator) serviceHealth(svc *Service, live []*Container) string {
 		case startedOnce(svc, c) && (c.State == "stopped" || c.State == "stopping"):
 			once++
 		case c.State != "running":
+		case unsteady(c, now):
+			initializing++
 		case c.HealthState == "" || c.HealthState == "healthy":
 			healthy++
 		case c.HealthState == "initializing" || c.HealthState == "reinitializing":

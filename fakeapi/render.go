@@ -1,6 +1,7 @@
 package fakeapi
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,21 +125,7 @@ func (u urls) renderService(s emulator.Service, instances []emulator.Container,
 	for k, v := range s.Extra {
 		m[k] = v
 	}
-	// instanceIds holds the primaries, so `rancher ps` shows units over scale; the
-	// instances link lists sidekick containers too.
-	ids := make([]string, 0, len(instances))
-	current := 0
-	for _, c := range instances {
-		if c.LaunchConfig != "" {
-			continue
-		}
-		ids = append(ids, c.ID)
-		if c.State == "running" {
-			current++
-		}
-	}
-	m["instanceIds"] = ids
-	m["currentScale"] = current
+	m["instanceIds"], m["currentScale"] = scaleFields(s, instances)
 	linked := map[string]any{}
 	for _, l := range consumed {
 		linked[l.Name] = l.ServiceID
@@ -152,6 +139,48 @@ func (u urls) renderService(s emulator.Service, instances []emulator.Container,
 		"consumedbyservices": self + "/consumedbyservices"}
 	m["actions"] = actions(self, emulator.Actions(s.Type, s.State))
 	return m
+}
+
+// scaleFields gives a service's instanceIds and currentScale. `rancher ps` shows SCALE as
+// len(instanceIds)/scale, so instanceIds holds the primaries (the instances link lists
+// sidekicks too), without those in error or being removed, which Cattle took out of the
+// service; stopped ones stay, as in Cattle (an upgraded service shows 2/1 with its old
+// units). currentScale counts the units whose every member runs, or ran once for
+// start_once, and none of an upgrade's retired ones.
+func scaleFields(s emulator.Service, instances []emulator.Container) ([]string, int) {
+	ids := make([]string, 0, len(instances))
+	members := 1
+	for _, sk := range s.Secondary {
+		if n, _ := sk["name"].(string); n != "" {
+			members++
+		}
+	}
+	up := map[int]int{}
+	for _, c := range instances {
+		if c.Removed != nil || c.State == "error" || c.State == "removing" {
+			continue
+		}
+		if c.LaunchConfig == "" {
+			ids = append(ids, c.ID)
+		}
+		if !c.Retired && (c.State == "running" || ranOnce(c)) {
+			up[c.ServiceIndex]++
+		}
+	}
+	current := 0
+	for _, n := range up {
+		if n == members {
+			current++
+		}
+	}
+	return ids, current
+}
+
+// ranOnce reports whether a start_once container has run and stopped.
+func ranOnce(c emulator.Container) bool {
+	labels, _ := c.Spec["labels"].(map[string]any)
+	return c.State == "stopped" && c.StartCount > 0 &&
+		fmt.Sprint(labels["io.rancher.container.start_once"]) == "true"
 }
 
 // publicEndpoints lists the published ports of a service's running primaries.
