@@ -221,7 +221,13 @@ func publishedPorts(lc map[string]any) []published {
 		default:
 			continue
 		}
-		if n, err := strconv.Atoi(host); err == nil {
+		lo, hi, isRange := strings.Cut(host, "-")
+		if !isRange {
+			hi = lo
+		}
+		first, ferr := strconv.Atoi(lo)
+		last, lerr := strconv.Atoi(hi)
+		for n := first; ferr == nil && lerr == nil && n <= last && n > 0; n++ {
 			out = append(out, published{ip: ip, port: n})
 		}
 	}
