@@ -42,8 +42,9 @@ func upCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", EnvVars: []string{"SPINLOCAL_TIMEOUT"},
 				Value: 5 * time.Minute, Usage: "how long to wait for the services"},
 			&cli.BoolFlag{Name: "wait", EnvVars: []string{"SPINLOCAL_WAIT"},
-				Usage: "also wait until every service is active and healthy; on failure " +
-					"print its state and last log lines and exit non-zero"},
+				Usage: "also wait until every service is active and healthy and stays so " +
+					"for 2s; on failure print its state and last log lines and exit " +
+					"non-zero"},
 			watchSourcesFlag(), proxyFileFlag(), environmentFlag(), urlFlag(),
 			stateDirFlag()),
 		Action: runUp,
