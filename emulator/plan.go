@@ -155,6 +155,7 @@ func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
 		}
 		units[c.ServiceIndex][c.LaunchConfig] = c
 	}
+	tasks = append(tasks, e.dropStaleDependents(svc, units, hold)...)
 	replaced := e.replaceUnhealthy(units, now)
 	for _, t := range replaced {
 		hold[e.containers[t.container].ServiceIndex] = true
@@ -301,6 +302,32 @@ func (e *Emulator) replaceUnhealthy(units map[int]map[string]*Container,
 			tasks = append(tasks, e.removeTask(c))
 		}
 		delete(units, i)
+	}
+	return tasks
+}
+
+// dropStaleDependents removes the unit members made before the member whose network they
+// share or whose volumes they mount (that member was replaced since, say removed by
+// hand): they would be left in a dead network namespace or with the old volumes. The
+// next pass makes them again beside the new member. Callers hold e.mu.
+func (e *Emulator) dropStaleDependents(svc *Service, units map[int]map[string]*Container,
+	hold map[int]bool) []task {
+	var tasks []task
+	for i, members := range units {
+		for key, c := range members {
+			for depKey, dep := range members {
+				if depKey == key || dep.CreateIndex <= c.CreateIndex ||
+					!dependsOn(svc, key, depKey) {
+					continue
+				}
+				e.log.Info("replacing a sidekick made before the member it depends on",
+					"container", c.Name, "member", dep.Name)
+				tasks = append(tasks, e.removeTask(c))
+				hold[i] = true
+				delete(members, key)
+				break
+			}
+		}
 	}
 	return tasks
 }

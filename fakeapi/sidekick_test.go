@@ -172,3 +172,54 @@ func expectFreshLine(t *testing.T, c *client.Client, ct client.Resource, want st
 		return ""
 	})
 }
+
+// A network owner removed by hand is made again, and so is the sidekick that shared its
+// network, which would otherwise be left with only a loopback device.
+func TestRemovedNetworkOwnerTakesItsSharersAlong(t *testing.T) {
+	d := apitest.StartClean(t)
+	c := d.Client
+	stack := createStack(t, c, "netgone")
+	web := sleeper()
+	web["command"] = []string{"sh", "-c", "mkdir -p /www; hostname > /www/index.html; " +
+		"httpd -p 8080 -h /www; trap 'exit 0' TERM; while true; do sleep 1; done"}
+	probe := sleeper()
+	probe["name"] = "probe"
+	probe["networkMode"] = "container"
+	probe["networkLaunchConfig"] = "web"
+	probe["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; while true; do " +
+		"wget -qO- http://127.0.0.1:8080/ 2>/dev/null && echo answered; sleep 0.5; done"}
+	svc, err := c.Create(t.Context(), "services", map[string]any{"name": "web",
+		"stackId": stack.Str("id"), "scale": 1, "launchConfig": web,
+		"secondaryLaunchConfigs": []any{probe}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Action(t.Context(), svc, "activate", nil); err != nil {
+		t.Fatal(err)
+	}
+	svc = settle(t, c, reload(t, c, svc), "active")
+	byName := map[string]client.Resource{}
+	for _, ct := range instances(t, c, svc) {
+		byName[ct.Str("name")] = ct
+	}
+	first := byName["netgone-web-probe-1"]
+	if first == nil || byName["netgone-web-1"] == nil {
+		t.Fatalf("unit: %v", byName)
+	}
+	expectLine(t, c, first, "answered")
+	if err := d.Engine.Remove(t.Context(), byName["netgone-web-1"].Str("externalId")); err != nil {
+		t.Fatal(err)
+	}
+	var next client.Resource
+	apitest.Eventually(t, 30*time.Second, func() string {
+		for _, ct := range instances(t, c, reload(t, c, svc)) {
+			if ct.Str("name") == "netgone-web-probe-1" && isRunning(ct) &&
+				ct.Str("id") != first.Str("id") {
+				next = ct
+				return ""
+			}
+		}
+		return "the probe sharing the removed container's network was not made again"
+	})
+	expectLine(t, c, next, "answered")
+}
