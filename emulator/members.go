@@ -93,11 +93,13 @@ func (e *Emulator) linkAliases(svc *Service) []string {
 // Callers hold e.mu.
 func (e *Emulator) unitDependencies(svc *Service, index int, lcfg map[string]any) (
 	volumesFrom []string, network string, ready bool) {
-	sibling := func(name string) string {
+	// Volumes can be mounted from a stopped sibling; a network can only be joined while
+	// its owner runs (Docker refuses to start the joiner otherwise).
+	sibling := func(name string, mayBeStopped bool) string {
 		for _, c := range e.containers {
 			if c.ServiceID == svc.ID && c.ServiceIndex == index && c.LaunchConfig == name &&
 				c.Removed == nil && !c.Retired && c.DockerID != "" &&
-				(c.State == "running" || c.State == "stopped") {
+				(c.State == "running" || (mayBeStopped && c.State == "stopped")) {
 				return c.DockerID
 			}
 		}
@@ -105,7 +107,7 @@ func (e *Emulator) unitDependencies(svc *Service, index int, lcfg map[string]any
 	}
 	names, _ := lcfg["dataVolumesFromLaunchConfigs"].([]any)
 	for _, n := range names {
-		id := sibling(lcNameOf(svc, fmt.Sprint(n)))
+		id := sibling(lcNameOf(svc, fmt.Sprint(n)), true)
 		if id == "" {
 			return nil, "", false
 		}
@@ -113,7 +115,7 @@ func (e *Emulator) unitDependencies(svc *Service, index int, lcfg map[string]any
 	}
 	if mode, _ := lcfg["networkMode"].(string); mode == "container" {
 		target, _ := lcfg["networkLaunchConfig"].(string)
-		if network = sibling(lcNameOf(svc, target)); network == "" {
+		if network = sibling(lcNameOf(svc, target), false); network == "" {
 			return nil, "", false
 		}
 	}
