@@ -251,10 +251,19 @@ func portSpecs(ports []string, bindHost, extraHost string) (nat.PortSet, nat.Por
 	}
 	exposed := nat.PortSet{}
 	bindings := nat.PortMap{}
+	taken := map[string]string{} // proto/host port -> the entry that publishes it
 	for _, raw := range ports {
 		ip, hostPorts, ctrPorts, proto, err := splitPort(raw)
 		if err != nil {
 			return nil, nil, err
+		}
+		for _, hp := range hostPorts {
+			key := proto + "/" + ip + ":" + hp
+			if first, dup := taken[key]; dup && hp != "0" {
+				return nil, nil, fmt.Errorf("port %q: host port %s is published twice (also "+
+					"by %q); a host port can serve one container port", raw, hp, first)
+			}
+			taken[key] = raw
 		}
 		for i, ctrPort := range ctrPorts {
 			p, err := nat.NewPort(proto, ctrPort)

@@ -118,7 +118,13 @@ func TestDockerConfigBadPortsUnit(t *testing.T) {
 			t.Errorf("port %q: error %q does not name the port", p, err)
 		}
 	}
-	lcfg := map[string]any{"imageUuid": "docker:nginx", "expose": []any{"abc"}}
+	lcfg := map[string]any{"imageUuid": "docker:nginx", "ports": []any{"60001:80",
+		"60001:81"}}
+	if _, _, _, err := dockerConfig(Spec{LaunchConfig: lcfg}); err == nil ||
+		!strings.Contains(err.Error(), "host port 60001 is published twice") {
+		t.Errorf("one host port twice: %v", err)
+	}
+	lcfg = map[string]any{"imageUuid": "docker:nginx", "expose": []any{"abc"}}
 	if _, _, _, err := dockerConfig(Spec{LaunchConfig: lcfg}); err == nil {
 		t.Error("expose abc accepted")
 	}
