@@ -31,6 +31,9 @@ func (c *checker) checkStackName(stack string) {
 		return
 	}
 	hint := strings.Trim(compose.NormalizeStackName(stack), "-")
+	if len(hint) > 63 {
+		hint = strings.TrimRight(hint[:63], "-")
+	}
 	c.add(ruleStackName, target{stack: stack}, "name", "%q is not a lowercase DNS label; "+
 		"allowed: a-z, 0-9 and - (not first or last), at most 63 characters, e.g. %q",
 		stack, hint)

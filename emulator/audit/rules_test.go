@@ -386,3 +386,12 @@ func TestAuditOddValuesDoNotPanic(t *testing.T) {
 	}
 	CheckService(Config{}, "mystack", "web", nil, nil)
 }
+
+// The name suggested for an over-long stack name is itself a valid one.
+func TestStackNameHintIsValid(t *testing.T) {
+	fs := ofRule(CheckStack(Config{}, strings.Repeat("a", 70), ""), ruleStackName)
+	want := "e.g. \"" + strings.Repeat("a", 63) + "\""
+	if len(fs) != 1 || !strings.HasSuffix(fs[0].Message, want) {
+		t.Errorf("findings %+v, want a message ending %s", fs, want)
+	}
+}
