@@ -25,12 +25,7 @@ func TestSidekicksShareVolumesAndNetwork(t *testing.T) {
 	data["dataVolumes"] = []string{"/shared"}
 	data["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; echo hello-from-data > " +
 		"/shared/hello; while true; do sleep 1; done"}
-	probe := sleeper()
-	probe["name"] = "probe"
-	probe["networkMode"] = "container"
-	probe["networkLaunchConfig"] = "web"
-	probe["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; while true; do " +
-		"wget -qO- http://127.0.0.1:8080/ 2>/dev/null; sleep 0.5; done"}
+	probe := sharingProbe("")
 	svc, err := c.Create(t.Context(), "services", map[string]any{"name": "web",
 		"stackId": stack.Str("id"), "scale": 1, "launchConfig": primary,
 		"secondaryLaunchConfigs": []any{data, probe}})
@@ -86,12 +81,7 @@ func TestUpgradeReplacesNetworkSharers(t *testing.T) {
 		lc["labels"] = map[string]any{"io.rancher.service.hash": version}
 		return lc
 	}
-	probe := sleeper()
-	probe["name"] = "probe"
-	probe["networkMode"] = "container"
-	probe["networkLaunchConfig"] = "web"
-	probe["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; while true; do " +
-		"wget -qO- http://127.0.0.1:8080/ 2>/dev/null; sleep 0.5; done"}
+	probe := sharingProbe("")
 	svc, err := c.Create(t.Context(), "services", map[string]any{"name": "web",
 		"stackId": stack.Str("id"), "scale": 1, "launchConfig": web("v1"),
 		"secondaryLaunchConfigs": []any{probe}})
@@ -182,12 +172,7 @@ func TestRemovedNetworkOwnerTakesItsSharersAlong(t *testing.T) {
 	web := sleeper()
 	web["command"] = []string{"sh", "-c", "mkdir -p /www; hostname > /www/index.html; " +
 		"httpd -p 8080 -h /www; trap 'exit 0' TERM; while true; do sleep 1; done"}
-	probe := sleeper()
-	probe["name"] = "probe"
-	probe["networkMode"] = "container"
-	probe["networkLaunchConfig"] = "web"
-	probe["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; while true; do " +
-		"wget -qO- http://127.0.0.1:8080/ 2>/dev/null && echo answered; sleep 0.5; done"}
+	probe := sharingProbe(" && echo answered")
 	svc, err := c.Create(t.Context(), "services", map[string]any{"name": "web",
 		"stackId": stack.Str("id"), "scale": 1, "launchConfig": web,
 		"secondaryLaunchConfigs": []any{probe}})
@@ -222,4 +207,16 @@ func TestRemovedNetworkOwnerTakesItsSharersAlong(t *testing.T) {
 		return "the probe sharing the removed container's network was not made again"
 	})
 	expectLine(t, c, next, "answered")
+}
+
+// sharingProbe is a sidekick "probe" in the network of the primary "web" that prints what
+// web serves on 8080 every half second, each answer followed by after.
+func sharingProbe(after string) map[string]any {
+	probe := sleeper()
+	probe["name"] = "probe"
+	probe["networkMode"] = "container"
+	probe["networkLaunchConfig"] = "web"
+	probe["command"] = []string{"sh", "-c", "trap 'exit 0' TERM; while true; do " +
+		"wget -qO- http://127.0.0.1:8080/ 2>/dev/null" + after + "; sleep 0.5; done"}
+	return probe
 }

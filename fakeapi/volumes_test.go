@@ -16,30 +16,11 @@ import (
 	"github.com/spinlocal/spinlocal/fakeapi/client"
 )
 
-// startWithVolumes starts a clean daemon whose Docker volumes are removed after its
-// containers (cleanups run last-registered first, so this one is registered before).
+// startWithVolumes starts a clean daemon, audit off, whose Docker volumes are removed
+// after its containers.
 func startWithVolumes(t *testing.T) *apitest.Daemon {
 	t.Helper()
-	var d *apitest.Daemon
-	t.Cleanup(func() {
-		if d == nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		vols, err := d.Engine.ListVolumes(ctx, map[string]string{
-			engine.LabelDaemon: d.Emu.DaemonID()})
-		if err != nil {
-			t.Logf("cleanup volumes: %v", err)
-		}
-		for _, v := range vols {
-			if err := d.Engine.RemoveVolume(ctx, v.Name); err != nil {
-				t.Logf("cleanup volumes: %v", err)
-			}
-		}
-	})
-	d = apitest.StartClean(t)
-	return d
+	return startPolicyWithVolumes(t, apitest.AuditOff())
 }
 
 // dockerVolume reports whether the Docker volume behind a Cattle volume exists.
