@@ -46,23 +46,7 @@ func (e *Emulator) AuditOwnership(caller Caller, pid, stack string,
 		}
 		return e.mayMountVolumes(caller, st, lcs)
 	}
-	// A new stack is the caller's: environment volumes of others are refused unless the
-	// caller may change the stack they belong to.
-	for _, lc := range lcs {
-		for _, raw := range stringList(lc["dataVolumes"]) {
-			name, _, ok := namedMount(raw)
-			if !ok {
-				continue
-			}
-			v := e.volumeNamed(pid, name, true)
-			if v == nil || v.Owner == "" || v.Owner == caller.User {
-				continue
-			}
-			if v.StackID != "" && e.mayChange(caller, v.StackID) == nil {
-				continue
-			}
-			return spinDenied("you don't own volume %s", v.Name)
-		}
-	}
-	return nil
+	// A stack to be made is the caller's, so the same checks hold against one.
+	return e.mayMountVolumes(caller, &Stack{Meta: Meta{AccountID: pid}, Owner: caller.User},
+		lcs)
 }

@@ -58,10 +58,10 @@ func refuseAction(kind, action string) error {
 	known := []string{}
 	if isServiceKind(kind) {
 		table = serviceActions
-		known = append(known, "setservicelinks", "rollback")
+		known = append(known, "rollback") // on a failed upgrade (ServiceActions)
 	}
-	for _, acts := range table {
-		known = append(known, acts...)
+	for state := range table {
+		known = append(known, Actions(kind, state)...)
 	}
 	if slices.Contains(known, action) {
 		return actionNotAvailable(action)

@@ -96,13 +96,8 @@ func LoadPolicy(path string) (Policy, error) {
 			f.Environments.VisibleTo)
 	}
 	for _, u := range f.Users {
-		if !validUser(u.Name) {
-			return Policy{}, fmt.Errorf("daemon config %s: users: %q needs a valid name "+
-				"and a uid above 0", path, u.Name)
-		}
-		if u.UID <= 0 {
-			return Policy{}, fmt.Errorf("daemon config %s: users: %s needs a uid above 0 "+
-				"(uid is missing or 0)", path, u.Name)
+		if err := checkAccount(u.Name, u.UID); err != nil {
+			return Policy{}, fmt.Errorf("daemon config %s: users: %w", path, err)
 		}
 		if _, dup := p.Users[u.Name]; dup {
 			return Policy{}, fmt.Errorf("daemon config %s: users: %s is listed twice", path,
@@ -114,16 +109,24 @@ func LoadPolicy(path string) (Policy, error) {
 		p.Users[u.Name] = u
 	}
 	for _, c := range f.Collaboration {
-		if !validUser(c.Name) {
-			return Policy{}, fmt.Errorf("daemon config %s: collaboration: %q needs a valid "+
-				"name", path, c.Name)
-		}
-		if c.UID <= 0 {
-			return Policy{}, fmt.Errorf("daemon config %s: collaboration: %s needs a uid "+
-				"above 0 (uid is missing or 0)", path, c.Name)
+		if err := checkAccount(c.Name, c.UID); err != nil {
+			return Policy{}, fmt.Errorf("daemon config %s: collaboration: %w", path, err)
 		}
 	}
 	return p, nil
+}
+
+// checkAccount refuses a user or collaboration account without a valid name or a uid
+// above 0.
+func checkAccount(name string, uid int) error {
+	if !validUser(name) {
+		return fmt.Errorf("%q needs a valid name (letters, digits, '.', '_', '-') and a "+
+			"uid above 0", name)
+	}
+	if uid <= 0 {
+		return fmt.Errorf("%s needs a uid above 0 (uid is missing or 0)", name)
+	}
+	return nil
 }
 
 // checkGroups refuses a group of u without a name or without a gid above 0: a missing gid
