@@ -173,19 +173,3 @@ func (e *Emulator) markNeverPassed(c *Container, hc healthCheck, now time.Time) 
 		limit, reason))
 	e.Kick()
 }
-
-// healthTimedOut reports whether a container stayed initializing or reinitializing past
-// its timeout (never with strategy none).
-func healthTimedOut(c *Container, now time.Time) bool {
-	hc, ok := parseHealthCheck(c.Spec)
-	if !ok || hc.strategy == "none" || c.State != "running" {
-		return false
-	}
-	switch c.HealthState {
-	case "initializing":
-		return now.Sub(c.HealthChanged) > hc.initTimeout
-	case "reinitializing":
-		return now.Sub(c.HealthChanged) > hc.reinitTimeout
-	}
-	return false
-}

@@ -156,7 +156,7 @@ func (e *Emulator) planRunning(svc *Service, live []*Container, now time.Time,
 		units[c.ServiceIndex][c.LaunchConfig] = c
 	}
 	tasks = append(tasks, e.dropStaleDependents(svc, units, hold)...)
-	replaced := e.replaceUnhealthy(units, now)
+	replaced := e.replaceUnhealthy(units)
 	for _, t := range replaced {
 		hold[e.containers[t.container].ServiceIndex] = true
 	}
@@ -262,10 +262,9 @@ func launchConfigFor(svc *Service, name string) map[string]any {
 
 // replaceUnhealthy removes the units the health strategies give up on: a unit with an
 // unhealthy container (strategy recreate; recreateOnQuorum only while enough other units
-// are fine), or one stuck initializing past its timeout. The caller then makes new units.
-// Callers hold e.mu.
-func (e *Emulator) replaceUnhealthy(units map[int]map[string]*Container,
-	now time.Time) []task {
+// are fine); one stuck initializing past its timeout is made unhealthy by the health
+// monitor (markNeverPassed). The caller then makes new units. Callers hold e.mu.
+func (e *Emulator) replaceUnhealthy(units map[int]map[string]*Container) []task {
 	fine := 0
 	for _, members := range units {
 		ok := true
@@ -286,8 +285,6 @@ func (e *Emulator) replaceUnhealthy(units map[int]map[string]*Container,
 			hc, ok := parseHealthCheck(c.Spec)
 			switch {
 			case !ok || c.State != "running":
-			case healthTimedOut(c, now):
-				why = c.Name + " did not pass its health check in time"
 			case c.HealthState != "unhealthy" || hc.strategy == "none":
 			case hc.strategy == "recreateOnQuorum" && fine < hc.quorum:
 			default:
